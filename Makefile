@@ -1,0 +1,69 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test install dev lint format migrate demo serve worker beat messages clean bench
+
+# ---------------------------------------------------------------- install
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+# ---------------------------------------------------------------- run
+# Development server on the embedded SQLite database under var/, with the demo
+# province loaded (idempotent: a second run keeps the data and adds nothing).
+run: install
+	@mkdir -p var
+	DEBUG=1 $(MANAGE) migrate --no-input
+	DEBUG=1 $(MANAGE) load_demo
+	DEBUG=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+migrate: install
+	@mkdir -p var
+	DEBUG=1 $(MANAGE) migrate --no-input
+
+demo: migrate
+	DEBUG=1 $(MANAGE) load_demo
+
+# ---------------------------------------------------------------- quality
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: dev lint
+	PORTAL_TESTING=1 $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Vietnamese catalogue: extract, then compile (needs gettext's msgfmt).
+messages: dev
+	$(MANAGE) makemessages -l vi -l en --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='static/*'
+	$(MANAGE) compilemessages --ignore='.venv/*'
+
+# ---------------------------------------------------------------- background work
+worker: install
+	$(BIN)/celery -A portal worker --loglevel=INFO
+
+beat: install
+	@mkdir -p var
+	$(BIN)/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,750 @@
+"""Party organizations, members, positions, terms and annual quality ratings.
+
+Business rules that change state live in ``services.py``; reads that pages
+share live in ``selectors.py``. Models carry fields, constraints, the scope
+of each row (``visible_to``) and small pure helpers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from portal.access import ScopedQuerySet
+from portal.models import TimeStampedModel
+
+from .text import fold
+
+# ---------------------------------------------------------------- organizations
+
+
+class OrganizationKind(models.TextChoices):
+    PROVINCE = "province", _("Provincial Party Committee")
+    DISTRICT = "district", _("District-level party committee")
+    DIRECT = "direct", _("Party committee directly under the province")
+    COMMUNE = "commune", _("Commune or ward party committee")
+    GRASSROOTS_COMMITTEE = "grassroots_committee", _("Grassroots party committee")
+    GRASSROOTS_CELL = "grassroots_cell", _("Grassroots party cell")
+    PARTIAL_COMMITTEE = "partial_committee", _("Partial party committee")
+    CELL = "cell", _("Party cell")
+    PARTY_GROUP = "party_group", _("Party group")
+
+
+class Level(models.TextChoices):
+    """The congress levels of Directive 45-CT/TW, lower first."""
+
+    GRASSROOTS = "grassroots", _("Grassroots")
+    DISTRICT = "district", _("Above grassroots, communes and wards")
+    PROVINCE = "province", _("Province")
+
+
+K = OrganizationKind
+
+#: Which kinds may hold which (None: a root). A cell cannot hold a committee;
+#: a party group sits in a cell.
+ALLOWED_PARENT_KINDS: dict[str, frozenset[str | None]] = {
+    K.PROVINCE: frozenset({None}),
+    K.DISTRICT: frozenset({K.PROVINCE}),
+    K.DIRECT: frozenset({K.PROVINCE}),
+    K.COMMUNE: frozenset({K.PROVINCE}),
+    K.GRASSROOTS_COMMITTEE: frozenset({K.DISTRICT, K.DIRECT, K.COMMUNE}),
+    K.GRASSROOTS_CELL: frozenset({K.DISTRICT, K.DIRECT, K.COMMUNE}),
+    K.PARTIAL_COMMITTEE: frozenset({K.GRASSROOTS_COMMITTEE}),
+    K.CELL: frozenset({K.GRASSROOTS_COMMITTEE, K.PARTIAL_COMMITTEE}),
+    K.PARTY_GROUP: frozenset({K.CELL, K.GRASSROOTS_CELL}),
+}
+
+LEVEL_OF_KIND: dict[str, str] = {
+    K.PROVINCE: Level.PROVINCE,
+    K.DISTRICT: Level.DISTRICT,
+    K.DIRECT: Level.DISTRICT,
+    K.COMMUNE: Level.DISTRICT,
+    K.GRASSROOTS_COMMITTEE: Level.GRASSROOTS,
+    K.GRASSROOTS_CELL: Level.GRASSROOTS,
+    K.PARTIAL_COMMITTEE: Level.GRASSROOTS,
+    K.CELL: Level.GRASSROOTS,
+    K.PARTY_GROUP: Level.GRASSROOTS,
+}
+
+#: The grassroots organizations: ratings are finalized per one of these.
+GRASSROOTS_KINDS = frozenset({K.GRASSROOTS_COMMITTEE, K.GRASSROOTS_CELL})
+#: Kinds whose members are recorded directly (members belong to a cell).
+MEMBER_HOLDING_KINDS = frozenset({K.CELL, K.GRASSROOTS_CELL})
+
+
+class OrganizationStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    MERGED = "merged", _("Merged")
+    DISSOLVED = "dissolved", _("Dissolved")
+
+
+class OrganizationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
+    scope_paths = ("path",)
+
+    def active(self) -> OrganizationQuerySet:
+        return self.filter(status=OrganizationStatus.ACTIVE)
+
+
+class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
+    def get_queryset(self):
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Organization(MP_Node, TimeStampedModel):
+    """A party organization in the tree (materialized path, steps of 4)."""
+
+    name = models.CharField(_("name"), max_length=255)
+    search_key = models.CharField(max_length=255, editable=False, db_index=True)
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9][A-Z0-9._-]*$",
+                _("Use capital letters, digits, dots, dashes and underscores."),
+            )
+        ],
+        help_text=_("Short unique code, e.g. TU-BG or HU-HH."),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganizationKind)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=OrganizationStatus,
+        default=OrganizationStatus.ACTIVE,
+    )
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    ended_on = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        help_text=_("Date it was merged or dissolved."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["numchild", "search_key"])
+    objects = OrganizationManager()
+
+    node_order_by: list[str] = []
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        indexes = [models.Index(fields=["kind", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(established_on__isnull=True)
+                | Q(ended_on__gte=F("established_on")),
+                name="organization_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=OrganizationStatus.ACTIVE)
+                | Q(ended_on__isnull=False),
+                name="organization_ended_has_end_date",
+                violation_error_message=_(
+                    "A merged or dissolved organization needs its end date."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_key = fold(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("committees:organization_detail", args=[self.pk])
+
+    @property
+    def level(self) -> str:
+        return LEVEL_OF_KIND[self.kind]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrganizationStatus.ACTIVE
+
+    @property
+    def parent_path(self) -> str:
+        return self.path[: -self.steplen]
+
+    def ancestor_paths(self, include_self: bool = False) -> list[str]:
+        """Paths of the ancestors, root first: no query needed."""
+        end = self.depth if include_self else self.depth - 1
+        return [self.path[: self.steplen * d] for d in range(1, end + 1)]
+
+    def contains(self, other: Organization) -> bool:
+        return other.path.startswith(self.path)
+
+
+# ---------------------------------------------------------------- terms
+
+
+class Term(TimeStampedModel):
+    """A term of office (nhiệm kỳ), e.g. 2020–2025; 2025–2027 for cells."""
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="term_ends_after_it_starts",
+                violation_error_message=_("A term must end after it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+# ---------------------------------------------------------------- members
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class MemberStatus(models.TextChoices):
+    PROBATIONARY = "probationary", _("Probationary")
+    OFFICIAL = "official", _("Official")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+    DECEASED = "deceased", _("Deceased")
+    EXPELLED = "expelled", _("Expelled")
+    REMOVED = "removed", _("Removed from the rolls")
+
+
+#: Members in the party's ranks (counted, rated, eligible).
+ACTIVE_MEMBER_STATUSES = (MemberStatus.PROBATIONARY, MemberStatus.OFFICIAL)
+
+card_number_validator = RegexValidator(
+    r"^[0-9][0-9.]{4,14}[0-9]$",
+    _("A party card number has 6 to 16 digits (dots allowed)."),
+)
+citizen_id_validator = RegexValidator(
+    r"^[0-9]{12}$", _("A citizen ID number has exactly 12 digits.")
+)
+
+
+class MemberQuerySet(ScopedQuerySet):
+    scope_paths = ("organization__path",)
+
+    def active(self) -> MemberQuerySet:
+        return self.filter(status__in=ACTIVE_MEMBER_STATUSES)
+
+    def search(self, text: str) -> MemberQuerySet:
+        """Insensitive to case and Vietnamese diacritics; card numbers too."""
+        key = fold(text)
+        if not key:
+            return self
+        return self.filter(Q(search_key__contains=key) | Q(card_number=text.strip()))
+
+    def in_subtree(self, organization: Organization) -> MemberQuerySet:
+        return self.filter(organization__path__startswith=organization.path)
+
+
+class Member(TimeStampedModel):
+    """A party member (đảng viên)."""
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    search_key = models.CharField(max_length=150, editable=False)
+    birth_date = models.DateField(_("date of birth"))
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender)
+    card_number = models.CharField(
+        _("party card number"),
+        max_length=16,
+        unique=True,
+        validators=[card_number_validator],
+    )
+    citizen_id = models.CharField(
+        _("citizen ID number"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[citizen_id_validator],
+    )
+    admitted_on = models.DateField(_("admission date"))
+    official_on = models.DateField(_("official date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=MemberStatus,
+        default=MemberStatus.PROBATIONARY,
+    )
+    status_changed_on = models.DateField(
+        _("status since"),
+        null=True,
+        blank=True,
+        help_text=_("Date of death, expulsion, removal or transfer out."),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    seriously_ill = models.BooleanField(
+        _("seriously ill"),
+        default=False,
+        help_text=_("Allows a membership badge to be presented early."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["search_key"])
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["search_key", "id"]
+        indexes = [
+            models.Index(fields=["search_key", "id"], name="member_search_idx"),
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["status", "admitted_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(official_on__isnull=True)
+                | Q(official_on__gt=F("admitted_on")),
+                name="member_official_after_admission",
+                violation_error_message=_(
+                    "The official date must come after the admission date."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MemberStatus.OFFICIAL)
+                | Q(official_on__isnull=False),
+                name="member_official_has_official_date",
+                violation_error_message=_("An official member needs an official date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_key = fold(self.full_name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("committees:member_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_MEMBER_STATUSES
+
+
+class InterruptionReason(models.TextChoices):
+    EXPELLED = "expelled", _("Expelled")
+    REMOVED = "removed", _("Removed from the rolls")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    TRANSFER_GAP = "transfer_gap", _("Gap during a transfer")
+    OTHER = "other", _("Other")
+
+
+class InterruptionQuerySet(ScopedQuerySet):
+    scope_paths = ("member__organization__path",)
+
+
+class Interruption(TimeStampedModel):
+    """A period outside party activity; it does not count in party age."""
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("party member"),
+        on_delete=models.CASCADE,
+        related_name="interruptions",
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(
+        _("until"), null=True, blank=True, help_text=_("Empty while it lasts.")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=InterruptionReason)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+    objects = InterruptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("interruption of party activity")
+        verbose_name_plural = _("interruptions of party activity")
+        ordering = ["started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="interruption_ends_after_it_starts",
+                violation_error_message=_("An interruption must end after it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.started_on} – {self.ended_on or '…'}"
+
+
+# ---------------------------------------------------------------- positions
+
+
+class Body(models.TextChoices):
+    EXECUTIVE = "executive", _("Executive Committee")
+    STANDING = "standing", _("Standing Committee")
+    INSPECTION = "inspection", _("Inspection Committee")
+
+
+class Role(models.TextChoices):
+    SECRETARY = "secretary", _("Secretary")
+    STANDING_DEPUTY_SECRETARY = "standing_deputy", _("Standing Deputy Secretary")
+    DEPUTY_SECRETARY = "deputy", _("Deputy Secretary")
+    STANDING_MEMBER = "standing_member", _("Standing Committee member")
+    MEMBER = "member", _("Executive Committee member")
+    INSPECTION_CHAIR = "inspection_chair", _("Inspection Committee chair")
+    INSPECTION_DEPUTY = "inspection_deputy", _("Inspection Committee deputy chair")
+    INSPECTION_MEMBER = "inspection_member", _("Inspection Committee member")
+
+
+#: The order in which a committee is listed, Secretary first.
+ROLE_RANK = {role: rank for rank, role in enumerate(Role.values, start=1)}
+
+ROLE_BODIES: dict[str, frozenset[str]] = {
+    Role.SECRETARY: frozenset({Body.EXECUTIVE, Body.STANDING}),
+    Role.STANDING_DEPUTY_SECRETARY: frozenset({Body.EXECUTIVE, Body.STANDING}),
+    Role.DEPUTY_SECRETARY: frozenset({Body.EXECUTIVE, Body.STANDING}),
+    Role.STANDING_MEMBER: frozenset({Body.STANDING}),
+    Role.MEMBER: frozenset({Body.EXECUTIVE}),
+    Role.INSPECTION_CHAIR: frozenset({Body.INSPECTION}),
+    Role.INSPECTION_DEPUTY: frozenset({Body.INSPECTION}),
+    Role.INSPECTION_MEMBER: frozenset({Body.INSPECTION}),
+}
+
+
+class PositionQuerySet(ScopedQuerySet):
+    scope_paths = ("organization__path",)
+
+    def current(self, on: date | None = None) -> PositionQuerySet:
+        if on is None:
+            return self.filter(ended_on__isnull=True)
+        return self.filter(started_on__lte=on).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+        )
+
+
+class Position(TimeStampedModel):
+    """A seat in an elected (or appointed) body of an organization for a term."""
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("party member"),
+        on_delete=models.PROTECT,
+        related_name="positions",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="positions",
+    )
+    body = models.CharField(_("body"), max_length=16, choices=Body)
+    role = models.CharField(_("role"), max_length=24, choices=Role)
+    rank = models.PositiveSmallIntegerField(editable=False, default=0)
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.PROTECT, related_name="+"
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    state_title = models.CharField(
+        _("state title"),
+        max_length=255,
+        blank=True,
+        help_text=_("Free text, e.g. Chair of the Provincial People's Council."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["rank"])
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["rank", "started_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["organization", "rank"],
+                condition=Q(ended_on__isnull=True),
+                name="position_current_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="position_ends_after_it_starts",
+                violation_error_message=_("A position must end after it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "body"],
+                condition=Q(role="secretary", ended_on__isnull=True),
+                name="position_one_current_secretary",
+                violation_error_message=_(
+                    "This body already has a current Secretary: end that "
+                    "position first."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["member", "organization", "body"],
+                condition=Q(ended_on__isnull=True),
+                name="position_one_current_seat_per_body",
+                violation_error_message=_(
+                    "This member already holds a current seat in this body."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} – {self.member} ({self.organization})"
+
+    def save(self, *args, **kwargs):
+        self.rank = ROLE_RANK[self.role]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+
+# ---------------------------------------------------------------- ratings
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("Excellent completion of tasks")
+    GOOD = "good", _("Good completion of tasks")
+    COMPLETED = "completed", _("Completion of tasks")
+    NOT_COMPLETED = "not_completed", _("Non-completion of tasks")
+
+
+class Regulation(TimeStampedModel):
+    """The rating rules in force from a year on (132-QĐ/TW, 124-QĐ/TW, …)."""
+
+    code = models.CharField(_("regulation"), max_length=32, unique=True)
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    effective_from_year = models.PositiveSmallIntegerField(
+        _("applies from year"), unique=True
+    )
+    excellent_quota_percent = models.DecimalField(
+        _("excellent at most, % of good"),
+        max_digits=5,
+        decimal_places=2,
+        default=20,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "In each grassroots organization the number rated excellent may "
+            "not exceed this share of the number rated good."
+        ),
+    )
+    score_excellent_min = models.PositiveSmallIntegerField(
+        _("minimum score for excellent"), null=True, blank=True
+    )
+    score_good_min = models.PositiveSmallIntegerField(
+        _("minimum score for good"), null=True, blank=True
+    )
+    score_completed_min = models.PositiveSmallIntegerField(
+        _("minimum score for completion"), null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rating regulation")
+        verbose_name_plural = _("rating regulations")
+        ordering = ["-effective_from_year"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def uses_score(self) -> bool:
+        return self.score_excellent_min is not None
+
+    def grade_for_score(self, score: int) -> str:
+        if score >= self.score_excellent_min:
+            return Grade.EXCELLENT
+        if score >= self.score_good_min:
+            return Grade.GOOD
+        if score >= self.score_completed_min:
+            return Grade.COMPLETED
+        return Grade.NOT_COMPLETED
+
+
+class RatingQuerySet(ScopedQuerySet):
+    scope_paths = ("member__organization__path", "organization__path")
+
+    def of_members(self) -> RatingQuerySet:
+        return self.filter(member__isnull=False)
+
+    def of_organizations(self) -> RatingQuerySet:
+        return self.filter(organization__isnull=False)
+
+
+class Rating(TimeStampedModel):
+    """The annual quality rating of a member or of an organization."""
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("party member"),
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        null=True,
+        blank=True,
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        null=True,
+        blank=True,
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    grade = models.CharField(_("grade"), max_length=16, choices=Grade)
+    score = models.PositiveSmallIntegerField(
+        _("score"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    regulation = models.ForeignKey(
+        Regulation,
+        verbose_name=_("regulation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name=_("finalized by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text=_("The grassroots organization (or superior) that finalizes it."),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+    objects = RatingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quality rating")
+        verbose_name_plural = _("quality ratings")
+        ordering = ["-year", "id"]
+        indexes = [
+            models.Index(fields=["unit", "year", "grade"]),
+            models.Index(fields=["year", "grade"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, organization__isnull=True)
+                | Q(member__isnull=True, organization__isnull=False),
+                name="rating_has_one_subject",
+                violation_error_message=_(
+                    "A rating is of a member or of an organization, not both."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["member", "year"],
+                condition=Q(member__isnull=False),
+                name="rating_one_per_member_and_year",
+                violation_error_message=_("This member is already rated for the year."),
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                condition=Q(organization__isnull=False),
+                name="rating_one_per_organization_and_year",
+                violation_error_message=_(
+                    "This organization is already rated for the year."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=100),
+                name="rating_score_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} – {self.year}: {self.get_grade_display()}"
+
+    @property
+    def subject(self) -> Member | Organization:
+        return self.member if self.member_id else self.organization
+
+
+class FinalizationStatus(models.TextChoices):
+    FINALIZED = "finalized", _("Finalized")
+    REOPENED = "reopened", _("Reopened")
+
+
+class RatingFinalizationQuerySet(ScopedQuerySet):
+    scope_paths = ("unit__path",)
+
+
+class RatingFinalization(TimeStampedModel):
+    """The lock on a unit's ratings for a year, reopened only with a reason."""
+
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="rating_finalizations",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=FinalizationStatus,
+        default=FinalizationStatus.FINALIZED,
+    )
+    finalized_at = models.DateTimeField(_("finalized at"))
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finalized by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+
+    history = HistoricalRecords()
+    objects = RatingFinalizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rating finalization")
+        verbose_name_plural = _("rating finalizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year"], name="finalization_one_per_unit_and_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.year}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == FinalizationStatus.FINALIZED

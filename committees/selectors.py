@@ -1,0 +1,315 @@
+"""Selectors: the reads that pages, exports and commands share.
+
+Each returns a queryset already scoped to the user and already joined or
+annotated for the page that shows it, so that a page's query count does not
+grow with the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
+
+from .dates import PartyAge, add_months, compute_party_age
+from .models import (
+    ACTIVE_MEMBER_STATUSES,
+    FinalizationStatus,
+    Grade,
+    Member,
+    MemberStatus,
+    Organization,
+    Position,
+    Rating,
+    RatingFinalization,
+)
+from .services import PROBATION_MONTHS, max_excellent, regulation_for
+
+# ---------------------------------------------------------------- organizations
+
+
+def subtree_member_count() -> Coalesce:
+    """Annotation: active members of an organization's whole subtree.
+
+    One correlated subquery per row of the outer query, all in one SQL
+    statement, so a page of nodes costs one query whatever their number.
+    """
+    members = (
+        Member.objects.filter(
+            organization__path__startswith=OuterRef("path"),
+            status__in=ACTIVE_MEMBER_STATUSES,
+        )
+        .order_by()
+        .values(dummy=Value(1))
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
+
+
+def tree_roots(user: Any) -> QuerySet[Organization]:
+    """The top of the tree the user sees: their scope, or the roots."""
+    if user.is_superuser:
+        qs = Organization.objects.filter(depth=1)
+    else:
+        qs = Organization.objects.filter(pk=user.scope_id)
+    return qs.annotate(member_count=subtree_member_count())
+
+
+def organization_children(
+    user: Any, organization: Organization
+) -> QuerySet[Organization]:
+    """Children of a node (scoped), each with its subtree's member count."""
+    return (
+        Organization.objects.visible_to(user)
+        .filter(
+            path__startswith=organization.path,
+            depth=organization.depth + 1,
+        )
+        .annotate(member_count=subtree_member_count())
+        .order_by("status", "name")
+    )
+
+
+def organization_choices(user: Any, *, kinds: Any = None) -> QuerySet[Organization]:
+    """Organizations a form may offer: active, inside the scope."""
+    qs = Organization.objects.visible_to(user).active()
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    return qs.order_by("path")
+
+
+def ancestors(organization: Organization) -> QuerySet[Organization]:
+    """Root first, for breadcrumbs: one query from the path alone."""
+    return Organization.objects.filter(path__in=organization.ancestor_paths()).order_by(
+        "depth"
+    )
+
+
+def visible_ancestors(user: Any, organization: Organization) -> list[Organization]:
+    """Breadcrumbs the user may follow: ancestors inside the scope."""
+    return list(
+        Organization.objects.visible_to(user)
+        .filter(path__in=organization.ancestor_paths())
+        .order_by("depth")
+    )
+
+
+def current_committee(organization: Organization) -> QuerySet[Position]:
+    """The current positions of an organization, Secretary first: one query."""
+    return (
+        Position.objects.current()
+        .filter(organization=organization)
+        .select_related("member", "term")
+        .order_by("body", "rank", "member__search_key")
+    )
+
+
+# ---------------------------------------------------------------- members
+
+MEMBER_SORTS = {
+    "name": ("search_key", "id"),
+    "-name": ("-search_key", "-id"),
+    "card": ("card_number",),
+    "-card": ("-card_number",),
+    "admitted": ("admitted_on", "id"),
+    "-admitted": ("-admitted_on", "-id"),
+    "born": ("birth_date", "id"),
+    "-born": ("-birth_date", "-id"),
+    "organization": ("organization__path", "search_key", "id"),
+    "-organization": ("-organization__path", "-search_key", "-id"),
+}
+
+
+def member_list(
+    user: Any,
+    *,
+    q: str = "",
+    status: str = "",
+    organization: Organization | None = None,
+    admission_year: int | None = None,
+    sort: str = "name",
+) -> QuerySet[Member]:
+    qs = Member.objects.visible_to(user).select_related("organization")
+    if q:
+        qs = qs.search(q)
+    if status == "active":
+        qs = qs.filter(status__in=ACTIVE_MEMBER_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if organization is not None:
+        qs = qs.in_subtree(organization)
+    if admission_year:
+        qs = qs.filter(
+            admitted_on__gte=date(admission_year, 1, 1),
+            admitted_on__lte=date(admission_year, 12, 31),
+        )
+    return qs.order_by(*MEMBER_SORTS.get(sort, MEMBER_SORTS["name"]))
+
+
+def member_for_page(user: Any, pk: int) -> Member:
+    """A member with what the member page shows, or DoesNotExist."""
+    return (
+        Member.objects.visible_to(user)
+        .select_related("organization")
+        .prefetch_related(
+            "interruptions",
+            Prefetch(
+                "positions",
+                queryset=Position.objects.select_related(
+                    "organization", "term"
+                ).order_by("-started_on", "rank"),
+            ),
+            Prefetch("ratings", queryset=Rating.objects.order_by("-year")),
+        )
+        .get(pk=pk)
+    )
+
+
+def party_age(member: Member, as_of: date | None = None) -> PartyAge:
+    """Party age of a member; uses prefetched interruptions when present."""
+    as_of = as_of or timezone.localdate()
+    spans = [(i.started_on, i.ended_on) for i in member.interruptions.all()]
+    return compute_party_age(member.admitted_on, spans, as_of)
+
+
+def members_due_official(user: Any, today: date | None = None) -> QuerySet[Member]:
+    """Probationary members whose 12 months are over: due for recognition."""
+    today = today or timezone.localdate()
+    return (
+        Member.objects.visible_to(user)
+        .filter(
+            status=MemberStatus.PROBATIONARY,
+            admitted_on__lte=add_months(today, -PROBATION_MONTHS),
+        )
+        .select_related("organization")
+        .order_by("admitted_on", "id")
+    )
+
+
+def cell_members_for_rating(organization: Organization) -> QuerySet[Member]:
+    """The members a cell's staff grade: active members of that cell."""
+    return Member.objects.filter(
+        organization=organization, status__in=ACTIVE_MEMBER_STATUSES
+    ).order_by("search_key", "id")
+
+
+# ---------------------------------------------------------------- ratings
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    year: int
+    counts: dict[str, int]
+    good: int
+    excellent: int
+    allowed_excellent: int
+    percent: Any
+    finalization: RatingFinalization | None
+
+    @property
+    def over(self) -> int:
+        return max(0, self.excellent - self.allowed_excellent)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.finalization is not None and self.finalization.is_locked
+
+
+def quota_status(unit: Organization, year: int) -> QuotaStatus:
+    """Counts of the unit's member ratings of the year against the quota."""
+    rows = (
+        Rating.objects.filter(unit=unit, year=year, member__isnull=False)
+        .values("grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {grade: 0 for grade in Grade.values}
+    counts.update({row["grade"]: row["n"] for row in rows})
+    regulation = regulation_for(year)
+    percent = regulation.excellent_quota_percent if regulation else 20
+    return QuotaStatus(
+        year=year,
+        counts=counts,
+        good=counts[Grade.GOOD],
+        excellent=counts[Grade.EXCELLENT],
+        allowed_excellent=max_excellent(counts[Grade.GOOD], percent),
+        percent=percent,
+        finalization=RatingFinalization.objects.filter(unit=unit, year=year).first(),
+    )
+
+
+def is_locked(unit_id: int, year: int) -> bool:
+    return RatingFinalization.objects.filter(
+        unit_id=unit_id, year=year, status=FinalizationStatus.FINALIZED
+    ).exists()
+
+
+def organization_ratings(organization: Organization) -> QuerySet[Rating]:
+    return Rating.objects.filter(organization=organization).order_by("-year")
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def dashboard(user: Any, today: date | None = None) -> dict[str, Any]:
+    """Figures for the user's scope: a fixed number of aggregate queries."""
+    today = today or timezone.localdate()
+    members = Member.objects.visible_to(user)
+    by_status = dict(members.values_list("status").annotate(n=Count("pk")).order_by())
+    admissions = members.filter(admitted_on__year=today.year).count()
+    due = members.filter(
+        status=MemberStatus.PROBATIONARY,
+        admitted_on__lte=add_months(today, -PROBATION_MONTHS),
+    ).count()
+    last_year = today.year - 1
+    ratings = dict(
+        Rating.objects.visible_to(user)
+        .filter(year=last_year, member__isnull=False)
+        .values_list("grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    organizations = (
+        Organization.objects.visible_to(user)
+        .active()
+        .aggregate(
+            total=Count("pk"),
+            cells=Count("pk", filter=Q(kind__in=("cell", "grassroots_cell"))),
+        )
+    )
+    return {
+        "by_status": [(s, by_status.get(s.value, 0)) for s in MemberStatus],
+        "active_total": sum(by_status.get(s, 0) for s in ACTIVE_MEMBER_STATUSES),
+        "admissions_this_year": admissions,
+        "due_official": due,
+        "rating_year": last_year,
+        "ratings": [(g, ratings.get(g.value, 0)) for g in Grade],
+        "ratings_total": sum(ratings.values()),
+        "organizations": organizations,
+        "year": today.year,
+    }
+
+
+def admission_years(user: Any) -> list[int]:
+    """Years that appear as admission years in the scope, newest first."""
+    return list(
+        Member.objects.visible_to(user)
+        .annotate(y=ExtractYear("admitted_on"))
+        .values_list("y", flat=True)
+        .distinct()
+        .order_by("-y")
+    )

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("accounts/", include("portal.account_urls")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("", include("committees.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,136 @@
+"""Shared fixtures and the rule for tests that need real services.
+
+A test marked ``postgres``, ``redis`` or ``browser`` needs PostgreSQL, a
+Redis server or Debian's chromium. Outside CI it is skipped, with the reason
+printed in the summary; with CI=true a missing service fails it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pytest
+
+from committees.models import Organization
+from portal.models import User
+from portal.roles import Role
+from tests.factories import K, MemberFactory, org, user
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI needs this service: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_available() -> bool:
+    url = urlparse(os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
+    try:
+        with socket.create_connection(
+            (url.hostname or "127.0.0.1", url.port or 6379), 1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            _missing("needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if item.get_closest_marker("redis") and not redis_available():
+        _missing("needs a Redis server at CELERY_BROKER_URL")
+    if item.get_closest_marker("browser"):
+        if not shutil.which(CHROMIUM):
+            _missing(f"needs Debian's chromium at {CHROMIUM} (apt install chromium)")
+
+
+@dataclass
+class Tree:
+    """A small province: the city and a sibling district, each with cells."""
+
+    province: Organization
+    city: Organization
+    city_grassroots: Organization
+    city_cell: Organization
+    city_cell_2: Organization
+    district: Organization
+    district_grassroots: Organization
+    district_cell: Organization
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    province = org(None, K.PROVINCE, "Đảng bộ tỉnh Bắc Giang", "TU-BG")
+    city = org(province, K.DISTRICT, "Đảng bộ thành phố Bắc Giang", "TP-BG")
+    city_grassroots = org(
+        city, K.GRASSROOTS_COMMITTEE, "Đảng bộ phường Trần Phú", "TP-BG-TP"
+    )
+    city_cell = org(city_grassroots, K.CELL, "Chi bộ tổ dân phố số 1", "TP-BG-TP-1")
+    city_cell_2 = org(city_grassroots, K.CELL, "Chi bộ tổ dân phố số 2", "TP-BG-TP-2")
+    district = org(province, K.DISTRICT, "Đảng bộ huyện Hiệp Hòa", "HU-HH")
+    district_grassroots = org(
+        district, K.GRASSROOTS_COMMITTEE, "Đảng bộ xã Đức Thắng", "HU-HH-DT"
+    )
+    district_cell = org(
+        district_grassroots, K.CELL, "Chi bộ thôn Đồng Tâm", "HU-HH-DT-1"
+    )
+    return Tree(
+        province,
+        city,
+        city_grassroots,
+        city_cell,
+        city_cell_2,
+        district,
+        district_grassroots,
+        district_cell,
+    )
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_superuser(
+        username="root", email="root@example.org", password="pw-for-tests-only"
+    )
+
+
+@pytest.fixture
+def province_staff(tree) -> User:
+    return user("province", tree.province)
+
+
+@pytest.fixture
+def city_staff(tree) -> User:
+    return user("city", tree.city)
+
+
+@pytest.fixture
+def city_viewer(tree) -> User:
+    return user("cityviewer", tree.city, Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(tree) -> User:
+    """Staff of the sibling district, with every role."""
+    return user("outsider", tree.district)
+
+
+@pytest.fixture
+def city_member(tree):
+    return MemberFactory(full_name="Nguyễn Văn Gấu", organization=tree.city_cell)
+
+
+@pytest.fixture
+def district_member(tree):
+    return MemberFactory(full_name="Trần Thị Hoa", organization=tree.district_cell)
