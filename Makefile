@@ -26,11 +26,13 @@ dev: $(VENV)/.dev-installed
 # ---------------------------------------------------------------- run
 # Development server on the embedded SQLite database under var/, with the demo
 # province loaded (idempotent: a second run keeps the data and adds nothing).
+# bin/dev-server starts a Celery worker and beat beside it when Redis answers
+# at CELERY_BROKER_URL, and otherwise runs tasks eagerly (and says so).
 run: install
 	@mkdir -p var
 	DEBUG=1 $(MANAGE) migrate --no-input
 	DEBUG=1 $(MANAGE) load_demo
-	DEBUG=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
+	DEBUG=1 $(BIN)/python bin/dev-server 127.0.0.1:$(PORT)
 
 migrate: install
 	@mkdir -p var
@@ -54,8 +56,10 @@ test: dev lint
 
 # Vietnamese catalogue: extract, then compile (needs gettext's msgfmt).
 messages: dev
-	$(MANAGE) makemessages -l vi -l en --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='static/*'
-	$(MANAGE) compilemessages --ignore='.venv/*'
+	PORTAL_TESTING=1 $(MANAGE) makemessages -l vi --no-obsolete \
+		--ignore='.venv/*' --ignore='var/*' --ignore='static/*' --ignore='staticfiles/*' \
+		--ignore='tests/*' --ignore='bench/*' --ignore='build/*'
+	PORTAL_TESTING=1 $(MANAGE) compilemessages --ignore='.venv/*'
 
 # ---------------------------------------------------------------- background work
 worker: install

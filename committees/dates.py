@@ -53,7 +53,11 @@ def compute_party_age(
     Each interruption counts only where it overlaps [admitted_on, as_of];
     overlapping interruptions are not counted twice. An open interruption
     (no end) lasts until ``as_of``. The age is the calendar distance from the
-    admission date moved forward by the interrupted days.
+    admission date to ``as_of`` moved back by the interrupted days: it stands
+    still during an interruption and never goes down. (Measuring from the
+    admission date moved forward instead lost a month on some days, e.g.
+    admitted 27/02/2001, interrupted from 28/03/2001: one month on 28/03,
+    none on 29/03.)
     """
     spans = sorted(
         (max(start, admitted_on), min(end or as_of, as_of))
@@ -70,5 +74,5 @@ def compute_party_age(
             gap += (end - start).days + 1
             covered_until = end if covered_until is None else max(covered_until, end)
     counted_from = admitted_on + timedelta(days=gap)
-    total = months_between(counted_from, as_of)
+    total = months_between(admitted_on, as_of - timedelta(days=gap))
     return PartyAge(total // 12, total % 12, counted_from, gap)

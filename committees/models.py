@@ -748,3 +748,92 @@ class RatingFinalization(TimeStampedModel):
     @property
     def is_locked(self) -> bool:
         return self.status == FinalizationStatus.FINALIZED
+
+
+# ---------------------------------------------------------------- documents
+
+
+class DocumentKind(models.TextChoices):
+    """The kind of a party document: the middle part of ``381-NQ/TU``."""
+
+    RESOLUTION = "NQ", _("Resolution")
+    DIRECTIVE = "CT", _("Directive")
+    DISPATCH = "CV", _("Official dispatch")
+    DECISION = "QĐ", _("Decision or regulation")
+    CONCLUSION = "KL", _("Conclusion")
+    NOTICE = "TB", _("Notice")
+    GUIDANCE = "HD", _("Guidance")
+    CIRCULAR = "TT", _("Circular")
+    PLAN = "KH", _("Plan")
+    REPORT = "BC", _("Report")
+
+
+class DocumentCounter(TimeStampedModel):
+    """The last number issued for one kind of document, by one committee, in
+    one term (numbers restart at 1 for each). ``committees.documents`` locks
+    this row to issue the next number."""
+
+    issuer = models.ForeignKey(
+        Organization,
+        verbose_name=_("issuing organization"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind of document"), max_length=4, choices=DocumentKind)
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.PROTECT, related_name="+"
+    )
+    last_number = models.PositiveIntegerField(_("last number issued"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("document counter")
+        verbose_name_plural = _("document counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "kind", "term"], name="document_counter_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} – {self.kind} – {self.term}: {self.last_number}"
+
+
+class DocumentNumber(models.Model):
+    """A number taken, issued in sequence or typed in: a typed number that is
+    already here is a duplicate, whatever kind of record carries it."""
+
+    issuer = models.ForeignKey(
+        Organization,
+        verbose_name=_("issuing organization"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind of document"), max_length=4, choices=DocumentKind)
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.PROTECT, related_name="+"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    typed = models.BooleanField(
+        _("typed in"), default=False, help_text=_("Not issued in sequence.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document number")
+        verbose_name_plural = _("document numbers")
+        ordering = ["issuer", "kind", "term", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "kind", "term", "number"],
+                name="document_number_unique",
+                violation_error_message=_("This document number is already taken."),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="document_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}-{self.kind} ({self.issuer}, {self.term})"

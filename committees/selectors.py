@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -24,14 +25,20 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
+from portal.history import diff_rows
+
 from .dates import PartyAge, add_months, compute_party_age
 from .models import (
     ACTIVE_MEMBER_STATUSES,
+    GRASSROOTS_KINDS,
+    MEMBER_HOLDING_KINDS,
+    Body,
     FinalizationStatus,
     Grade,
     Member,
     MemberStatus,
     Organization,
+    OrganizationKind,
     Position,
     Rating,
     RatingFinalization,
@@ -313,3 +320,157 @@ def admission_years(user: Any) -> list[int]:
         .distinct()
         .order_by("-y")
     )
+
+
+# ---------------------------------------------------------------- staff pages
+
+#: Kinds the member list's organization filter offers, down to the grassroots
+#: level, so that the select stays short; a cell comes in through ``?org=``.
+MEMBER_FILTER_KINDS = (
+    OrganizationKind.PROVINCE,
+    OrganizationKind.DISTRICT,
+    OrganizationKind.DIRECT,
+    OrganizationKind.COMMUNE,
+    OrganizationKind.GRASSROOTS_COMMITTEE,
+    OrganizationKind.GRASSROOTS_CELL,
+    OrganizationKind.PARTIAL_COMMITTEE,
+)
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """Annotation: the number of rows of a correlated queryset (0 for none)."""
+    counted = queryset.order_by().values(dummy=Value(1)).annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
+def organizations_with_counts() -> QuerySet[Organization]:
+    """Organizations with the active members of their subtree (for a page)."""
+    return Organization.objects.annotate(member_count=subtree_member_count())
+
+
+def member_filter_organizations(user: Any) -> QuerySet[Organization]:
+    """The organizations the member list's filter offers: grassroots and up."""
+    return (
+        Organization.objects.visible_to(user)
+        .filter(kind__in=MEMBER_FILTER_KINDS)
+        .only("pk", "name", "code", "depth", "path", "status", "kind")
+        .order_by("path")
+    )
+
+
+def committee_by_body(organization: Organization) -> list[tuple[Body, list[Position]]]:
+    """The current committee grouped by body (executive, standing,
+    inspection), Secretary first in each: one query."""
+    groups: dict[str, list[Position]] = {}
+    for position in current_committee(organization):
+        groups.setdefault(position.body, []).append(position)
+    return [(body, groups[body]) for body in Body if body in groups]
+
+
+def history_rows(instance: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest changes of an object, readable: one query.
+
+    One more record than shown is read, so that the oldest shown row can
+    still say what changed.
+    """
+    records = list(instance.history.select_related("history_user")[: limit + 1])
+    return diff_rows(records)[:limit]
+
+
+def with_lock_state(ratings: Any) -> list[Rating]:
+    """The ratings, each marked ``is_locked`` when finalized: one query."""
+    ratings = list(ratings)
+    pairs = {(r.unit_id, r.year) for r in ratings}
+    locked: set[tuple[int, int]] = set()
+    if pairs:
+        locked = set(
+            RatingFinalization.objects.filter(
+                unit_id__in={unit for unit, _year in pairs},
+                year__in={year for _unit, year in pairs},
+                status=FinalizationStatus.FINALIZED,
+            ).values_list("unit_id", "year")
+        )
+    for rating in ratings:
+        rating.is_locked = (rating.unit_id, rating.year) in locked
+    return ratings
+
+
+def is_due_official(member: Member, today: date | None = None) -> bool:
+    """Probationary for 12 months or more (as ``members_due_official``)."""
+    today = today or timezone.localdate()
+    return (
+        member.status == MemberStatus.PROBATIONARY
+        and member.admitted_on <= add_months(today, -PROBATION_MONTHS)
+    )
+
+
+def position_member_choices(user: Any, organization: Organization) -> QuerySet[Member]:
+    """Who may take a seat in an organization: its subtree's active members."""
+    return (
+        Member.objects.visible_to(user)
+        .active()
+        .in_subtree(organization)
+        .select_related("organization")
+        .order_by("search_key", "id")
+    )
+
+
+def rating_for_page() -> QuerySet[Rating]:
+    return Rating.objects.select_related("member__organization", "organization")
+
+
+def bulk_rating_rows(
+    organization: Organization, year: int
+) -> list[tuple[Member, Rating | None]]:
+    """Active members of a cell with their rating of the year: two queries."""
+    members = list(cell_members_for_rating(organization).select_related("organization"))
+    ratings = {
+        r.member_id: r
+        for r in Rating.objects.filter(member__organization=organization, year=year)
+    }
+    return [(member, ratings.get(member.pk)) for member in members]
+
+
+def unit_cells(user: Any, unit: Organization, year: int) -> QuerySet[Organization]:
+    """The cells of a grassroots organization, with their active members and
+    how many of them are rated for the year."""
+    rated = Rating.objects.filter(
+        member__organization=OuterRef("pk"),
+        year=year,
+        member__status__in=ACTIVE_MEMBER_STATUSES,
+    )
+    return (
+        Organization.objects.visible_to(user)
+        .filter(path__startswith=unit.path, kind__in=MEMBER_HOLDING_KINDS)
+        .annotate(member_count=subtree_member_count(), rated_count=_count(rated))
+        .order_by("path")
+    )
+
+
+def unit_overview(user: Any, year: int) -> QuerySet[Organization]:
+    """Grassroots organizations in the scope with their member ratings of the
+    year per grade and their finalization: one query per page."""
+    ratings = Rating.objects.filter(
+        unit=OuterRef("pk"), year=year, member__isnull=False
+    )
+    finalization = RatingFinalization.objects.filter(unit=OuterRef("pk"), year=year)
+    return (
+        Organization.objects.visible_to(user)
+        .filter(kind__in=GRASSROOTS_KINDS)
+        .annotate(
+            member_count=subtree_member_count(),
+            rated=_count(ratings),
+            excellent=_count(ratings.filter(grade=Grade.EXCELLENT)),
+            good=_count(ratings.filter(grade=Grade.GOOD)),
+            completed=_count(ratings.filter(grade=Grade.COMPLETED)),
+            not_completed=_count(ratings.filter(grade=Grade.NOT_COMPLETED)),
+            finalization_status=Subquery(finalization.values("status")[:1]),
+        )
+        .order_by("path")
+    )
+
+
+def quota_percent(year: int) -> Decimal:
+    """The regulation's share of "good" that may be rated excellent."""
+    regulation = regulation_for(year)
+    return regulation.excellent_quota_percent if regulation else Decimal(20)

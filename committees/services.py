@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -515,14 +515,16 @@ def rate(
     unit = rating.unit if rating is not None else rating_unit(**subject)
     _check_not_locked(unit, year)
     regulation = regulation_for(year)
-    _check_score(regulation, grade, score)
-    if rating is None:
-        rating = Rating(year=year, unit=unit, **subject)
-    rating.grade = grade
-    rating.score = score
-    rating.note = note
-    rating.regulation = regulation
-    rating.full_clean()
+    rating = _prepare_rating(
+        rating=rating,
+        subject=subject,
+        unit=unit,
+        regulation=regulation,
+        year=year,
+        grade=grade,
+        score=score,
+        note=note,
+    )
     attribute(rating, acting_user)
     rating.save()
     return rating
@@ -535,13 +537,15 @@ def rate_members_in_bulk(
     year: int,
     grades: dict[Member, tuple[str, int | None]],
 ) -> list[Rating]:
-    """Grade many members at once; all or nothing."""
-    return [
-        rate(
-            acting_user=acting_user, member=member, year=year, grade=grade, score=score
-        )
-        for member, (grade, score) in grades.items()
-    ]
+    """Grade many members at once; all or nothing.
+
+    The regulation is read once, the rating unit once per organization and
+    the lock once per unit (``rate()`` would repeat them for every member).
+    Every row is checked before any is saved; when some are refused a
+    ``BulkRatingError`` lists the messages per member and nothing is saved.
+    An existing rating keeps its note.
+    """
+    return _rate_members(acting_user=acting_user, year=year, grades=grades)
 
 
 @transaction.atomic
@@ -658,3 +662,134 @@ def reopen_ratings(
     attribute(finalization, acting_user, f"reopened: {reason}")
     finalization.save()
     return finalization
+
+
+# ---------------------------------------------------------------- ratings: helpers
+# of the staff pages (bulk entry per cell)
+
+
+def unit_for_members_of(organization: Organization) -> Organization:
+    """The organization that finalizes the ratings of the members of a cell."""
+    return rating_unit(member=Member(organization=organization))
+
+
+class BulkRatingError(ValidationError):
+    """Rows of a bulk rating that were refused; nothing was saved.
+
+    ``by_member`` maps a member's id to its messages, for the form row; the
+    error itself holds the same messages prefixed with the member's name, per
+    field as ``rate()`` raises them.
+    """
+
+    def __init__(self, errors: dict[Member, ValidationError]) -> None:
+        merged: dict[str, list[str]] = {}
+        rows: dict[int, list[str]] = {}
+        for member, error in errors.items():
+            per_field = (
+                error.message_dict
+                if hasattr(error, "error_dict")
+                else {NON_FIELD_ERRORS: error.messages}
+            )
+            for field, messages in per_field.items():
+                for message in messages:
+                    merged.setdefault(field, []).append(f"{member}: {message}")
+                    rows.setdefault(member.pk, []).append(message)
+        super().__init__(merged)
+        self.by_member = rows
+
+
+def _prepare_rating(
+    *,
+    rating: Rating | None,
+    subject: dict[str, Any],
+    unit: Organization | None,
+    regulation: Regulation | None,
+    year: int,
+    grade: str,
+    score: int | None,
+    note: str | None,
+) -> Rating:
+    """Check and fill a rating, not yet saved (``note=None`` keeps the note)."""
+    _check_score(regulation, grade, score)
+    if rating is None:
+        rating = Rating(year=year, unit=unit, **subject)
+    rating.grade = grade
+    rating.score = score
+    if note is not None:
+        rating.note = note
+    rating.regulation = regulation
+    rating.full_clean()
+    return rating
+
+
+def _rate_members(
+    *,
+    acting_user: Any,
+    year: int,
+    grades: dict[Member, tuple[str, int | None]],
+) -> list[Rating]:
+    _check_year(year)
+    members = list(grades)
+    for member in members:
+        ensure_in_scope(acting_user, member.organization)
+    existing = {
+        r.member_id: r
+        for r in Rating.objects.select_for_update().filter(
+            year=year, member__in=members
+        )
+    }
+    units: dict[int, Organization] = {}  # organization id -> rating unit
+    unit_ids = {r.unit_id for r in existing.values()}
+    for member in members:
+        if member.pk not in existing and member.organization_id not in units:
+            units[member.organization_id] = rating_unit(member=member)
+            unit_ids.add(units[member.organization_id].pk)
+    locked = (
+        RatingFinalization.objects.filter(
+            unit_id__in=unit_ids, year=year, status=FinalizationStatus.FINALIZED
+        )
+        .select_related("unit")
+        .first()
+    )
+    if locked is not None:
+        _check_not_locked(locked.unit, year)
+    regulation = regulation_for(year)
+    prepared: list[Rating] = []
+    errors: dict[Member, ValidationError] = {}
+    for member, (grade, score) in grades.items():
+        try:
+            if member.admitted_on.year > year:
+                raise ValidationError(
+                    {
+                        "year": _("%(member)s was not yet a member in %(year)s.")
+                        % {"member": member, "year": year}
+                    }
+                )
+            rating = existing.get(member.pk)
+            prepared.append(
+                _prepare_rating(
+                    rating=rating,
+                    subject={"member": member},
+                    # an existing rating keeps its unit: no need to load it
+                    unit=units.get(member.organization_id),
+                    regulation=regulation,
+                    year=year,
+                    grade=grade,
+                    score=score,
+                    note=None,
+                )
+            )
+        except ValidationError as error:
+            errors[member] = error
+    if errors:
+        raise BulkRatingError(errors)
+    try:
+        with transaction.atomic():
+            for rating in prepared:
+                attribute(rating, acting_user)
+                rating.save()
+    except IntegrityError as exc:  # another user rated one of them meanwhile
+        raise ValidationError(
+            _("Someone else has just rated some of these members; reload the page.")
+        ) from exc
+    return prepared

@@ -3,9 +3,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from . import views
 from .forms import LoginForm
 
 urlpatterns = [
+    path("preferences/", views.preferences, name="preferences"),
     path(
         "login/",
         auth_views.LoginView.as_view(

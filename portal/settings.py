@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "portal",
     "committees",
+    "congresses",
+    "awards",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +189,13 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Cổng thông tin Tỉnh ủy <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Reminder digests: 5 tries, waiting 4, 8, 16 then 32 minutes (about an
+# hour); a claim older than NOTICE_CLAIM_TIMEOUT_SECONDS is taken over.
+NOTICE_MAX_ATTEMPTS = env.int("NOTICE_MAX_ATTEMPTS", default=5)
+NOTICE_RETRY_BASE_SECONDS = env.float("NOTICE_RETRY_BASE_SECONDS", default=240)
+NOTICE_CLAIM_TIMEOUT_SECONDS = env.int("NOTICE_CLAIM_TIMEOUT_SECONDS", default=600)
+NOTICE_REQUEUE_AFTER_SECONDS = env.int("NOTICE_REQUEUE_AFTER_SECONDS", default=60)
 
 # ---------------------------------------------------------------- celery
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
@@ -198,7 +207,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Unacknowledged messages (acks late) come back to the queue after this many
+# seconds; it must exceed the longest retry countdown (see NOTICE_RETRY_*).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A web request that enqueues must not hang on an unreachable Redis.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Deadline reminders: the sweep writes notices (an outbox) and enqueues
+# the digests; see congresses/reminders.py and portal/notices.py.
+REMINDER_SWEEP_MINUTES = env.int("REMINDER_SWEEP_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-reminders": {
+        "task": "congresses.tasks.sweep_reminders",
+        "schedule": timedelta(minutes=REMINDER_SWEEP_MINUTES),
+    },
+}
 
 # ---------------------------------------------------------------- security
 SESSION_COOKIE_HTTPONLY = True

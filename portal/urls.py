@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/", include("portal.account_urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("", include("committees.urls")),
+    path("congresses/", include("congresses.urls")),
+    path("awards/", include("awards.urls")),
     path("admin/", admin.site.urls),
 ]
