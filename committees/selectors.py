@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.history import diff_rows
 
@@ -35,6 +36,7 @@ from .models import (
     Body,
     FinalizationStatus,
     Grade,
+    Interruption,
     Member,
     MemberStatus,
     Organization,
@@ -375,6 +377,39 @@ def history_rows(instance: Any, limit: int = 20) -> list[dict[str, Any]]:
     """
     records = list(instance.history.select_related("history_user")[: limit + 1])
     return diff_rows(records)[:limit]
+
+
+def member_history(member: Member, limit: int = 30) -> list[dict[str, Any]]:
+    """The member's record and everything recorded about them (ratings,
+    positions, interruptions), newest first: one query per kind of record."""
+    entries = [
+        {**entry, "subject": _("Member record")}
+        for entry in history_rows(member, limit)
+    ]
+    related = (
+        (Rating, lambda r: _("Rating %(year)s") % {"year": r.year}),
+        (Position, lambda p: p.get_role_display()),
+        (
+            Interruption,
+            lambda i: (
+                _("Interruption from %(date)s")
+                % {"date": i.started_on.strftime("%d/%m/%Y")}
+            ),
+        ),
+    )
+    for model, label in related:
+        records = model.history.filter(member_id=member.pk).select_related(
+            "history_user"
+        )[: limit * 3]
+        by_object: dict[int, list[Any]] = {}
+        for record in records:
+            by_object.setdefault(record.id, []).append(record)
+        for rows in by_object.values():
+            entries += [
+                {**entry, "subject": label(rows[0])} for entry in diff_rows(rows)
+            ]
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:limit]
 
 
 def with_lock_state(ratings: Any) -> list[Rating]:

@@ -198,8 +198,23 @@ def _save_member(member: Member, acting_user: Any, reason: str = "") -> Member:
     member.citizen_id = (member.citizen_id or "").strip() or None
     if member.status in ACTIVE_MEMBER_STATUSES:
         member.status_changed_on = None
-    member.full_clean()
-    check_member_rules(member)
+    # Field checks and membership rules are reported together, each next to
+    # its field; the table constraints (which say the same more bluntly) last.
+    errors: dict[str, list[str]] = {}
+    for check in (
+        lambda: member.full_clean(validate_constraints=False),
+        lambda: check_member_rules(member),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(
+                    m for m in messages if m not in errors.get(field, [])
+                )
+    if errors:
+        raise ValidationError(errors)
+    member.validate_constraints()
     attribute(member, acting_user, reason)
     member.save()
     return member

@@ -425,7 +425,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "current_positions": [p for p in positions if p.is_current],
         "past_positions": [p for p in positions if not p.is_current],
         "ratings": ratings,
-        "history": selectors.history_rows(member),
+        "history": selectors.member_history(member),
         "due_official": selectors.is_due_official(member),
         "interruption_form": InterruptionForm(),
         "rating_year": timezone.localdate().year - 1,

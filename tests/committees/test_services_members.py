@@ -80,15 +80,18 @@ def test_it_refuses_an_official_date_one_day_short_of_twelve_months(tree):
     ]
 
 
-def test_it_refuses_an_official_date_before_admission(tree):
-    # The database constraint speaks first (a message for the whole form).
+def test_it_refuses_an_official_date_before_admission_next_to_the_field(tree):
+    # The membership rule speaks before the blunter table constraint.
     messages = refused(
         tree.city_cell,
-        None,
+        "official_on",
         admitted_on=date(2015, 6, 1),
         official_on=date(2015, 5, 1),
     )
-    assert messages == ["The official date must come after the admission date."]
+    assert messages == [
+        "The official date must be at least 12 months after admission "
+        "(01/06/2016 or later)."
+    ]
 
 
 def test_it_accepts_admission_on_the_18th_birthday(tree):
