@@ -480,6 +480,16 @@ def _check_year(year: int) -> None:
         raise ValidationError({"year": _("A year cannot be rated in advance.")})
 
 
+def _check_member_in_year(member: Member, year: int) -> None:
+    if member.admitted_on.year > year:
+        raise ValidationError(
+            {
+                "year": _("%(member)s was not yet a member in %(year)s.")
+                % {"member": member, "year": year}
+            }
+        )
+
+
 def _check_score(regulation: Regulation | None, grade: str, score: int | None) -> None:
     if score is None or regulation is None or not regulation.uses_score:
         return
@@ -516,13 +526,8 @@ def rate(
     _check_year(year)
     subject_org = member.organization if member is not None else organization
     ensure_in_scope(acting_user, subject_org)
-    if member is not None and member.admitted_on.year > year:
-        raise ValidationError(
-            {
-                "year": _("%(member)s was not yet a member in %(year)s.")
-                % {"member": member, "year": year}
-            }
-        )
+    if member is not None:
+        _check_member_in_year(member, year)
     subject = (
         {"member": member} if member is not None else {"organization": organization}
     )
@@ -773,13 +778,7 @@ def _rate_members(
     errors: dict[Member, ValidationError] = {}
     for member, (grade, score) in grades.items():
         try:
-            if member.admitted_on.year > year:
-                raise ValidationError(
-                    {
-                        "year": _("%(member)s was not yet a member in %(year)s.")
-                        % {"member": member, "year": year}
-                    }
-                )
+            _check_member_in_year(member, year)
             rating = existing.get(member.pk)
             prepared.append(
                 _prepare_rating(
