@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender, using="default", **kwargs):
-    # post_migrate is sent once per installed app, in order: act after the
-    # last one, when every app's permissions exist.
-    if sender is not list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per installed app that has models, in order:
+    # act after the last one, when every app's permissions exist.
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    if sender is not with_models[-1]:
         return
     from django.contrib.auth.models import Group, Permission
 
