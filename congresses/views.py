@@ -39,6 +39,7 @@ from .forms import (
     StatusForm,
 )
 from .models import Congress, CongressStatus, Milestone
+from .reminders import notices_for_congress
 
 CHANGE_CONGRESS = "congresses.change_congress"
 
@@ -208,12 +209,7 @@ def congress_detail(request: HttpRequest, congress_id: int) -> HttpResponse:
 
 
 def _notices(congress: Congress, milestones: list[Milestone]) -> list[Any]:
-    """The reminders sent for the congress's milestones (the reminders half
-    of the app provides them; without it the page shows none)."""
-    try:
-        from .reminders import notices_for_congress
-    except ImportError:
-        return []
+    """The reminders sent for the congress's milestones, each with its item."""
     titles = {m.pk: m for m in milestones}
     notices = list(notices_for_congress(congress))
     for n in notices:

@@ -56,6 +56,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _missing(f"needs Debian's chromium at {CHROMIUM} (apt install chromium)")
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Tests read the English messages (the msgids); the Vietnamese catalogue
+    has its own tests (tests/portal/test_i18n.py), and a test that checks
+    Vietnamese text asks for it with ``translation.override("vi")`` or a user
+    whose language is ``vi``."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @dataclass
 class Tree:
     """A small province: the city and a sibling district, each with cells."""
@@ -101,7 +114,10 @@ def tree(db) -> Tree:
 @pytest.fixture
 def admin_user(db) -> User:
     return User.objects.create_superuser(
-        username="root", email="root@example.org", password="pw-for-tests-only"
+        username="root",
+        email="root@example.org",
+        password="pw-for-tests-only",
+        language="en",
     )
 
 

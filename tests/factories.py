@@ -55,6 +55,7 @@ def user(username: str, scope: Organization | None, *roles: str, **extra) -> Use
         full_name=extra.pop("full_name", username.title()),
         email=f"{username}@example.org",
         scope=scope,
+        language=extra.pop("language", "en"),
         **extra,
     )
     account.groups.set(Group.objects.filter(name__in=roles or Role.values))

@@ -17,7 +17,7 @@ ADDRESS = {"REMOTE_ADDR": "198.51.100.7"}
 
 @pytest.fixture
 def clerk(tree):
-    return user("clerk", tree.city)  # clerk@example.org
+    return user("clerk", tree.city, language="vi")  # clerk@example.org
 
 
 def log_in(client, username: str, password: str):
