@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
@@ -44,11 +44,11 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.expressions import Case, When
@@ -59,6 +59,7 @@ from committees.models import (
     ACTIVE_MEMBER_STATUSES,
     DocumentCounter,
     DocumentKind,
+    ExcellentRun,
     Grade,
     Interruption,
     Member,
@@ -212,16 +213,22 @@ def _table(model: type) -> str:
 def merged_lineage() -> tuple[str, tuple]:
     """SQL of (predecessor_id, successor_id): organizations merged into another.
 
-    The committees foundation records that an organization is merged (its
-    status and end date) but not yet what it became; until restructuring
-    records that link, no organization has predecessors and the award
-    kind's "includes merged organizations' history" changes nothing. The
-    eligibility SQL is written against this relation, so the link plugs in
-    here without touching the criteria.
+    Restructuring records what a merged organization became
+    (``Organization.merged_into``); a chain of mergers (A into B, B later
+    into C) credits C with A's history too. The eligibility SQL joins this
+    relation only where the award kind includes merged organizations'
+    history.
     """
+    organization = _table(Organization)
     return (
-        "SELECT CAST(NULL AS INTEGER) AS predecessor_id, "
-        "CAST(NULL AS INTEGER) AS successor_id WHERE 1 = 0",
+        f"""WITH RECURSIVE chain(predecessor_id, successor_id) AS (
+    SELECT id, merged_into_id FROM {organization} WHERE merged_into_id IS NOT NULL
+    UNION
+    SELECT chain.predecessor_id, o.merged_into_id
+    FROM chain JOIN {organization} o ON o.id = chain.successor_id
+    WHERE o.merged_into_id IS NOT NULL
+)
+SELECT predecessor_id, successor_id FROM chain""",
         (),
     )
 
@@ -238,7 +245,6 @@ def _good_standing(ends_on: date) -> Q:
 
 def _member_values(queryset: QuerySet) -> QuerySet:
     return queryset.order_by().values(
-        "open_nomination",
         m_id=F("pk"),
         m_name=F("full_name"),
         m_key=F("search_key"),
@@ -254,6 +260,36 @@ def _member_values(queryset: QuerySet) -> QuerySet:
     )
 
 
+def _awarded(kind: AwardKind, period: EmulationPeriod, field: str) -> QuerySet:
+    """Ids of the subjects holding the kind for the period (uncorrelated: the
+    database computes it once, not once per candidate)."""
+    return Award.objects.filter(
+        kind=kind,
+        period=period,
+        revoked_at__isnull=True,
+        **{f"{field}__isnull": False},  # NOT IN and NULL do not mix
+    ).values(field)
+
+
+def open_nominations(
+    kind: AwardKind, period: EmulationPeriod | None, field: str
+) -> tuple[str, tuple]:
+    """SQL of (subject_id, nomination_id): the subjects already in an open
+    nomination of the kind (for the period), each with the first one."""
+    items = NominationItem.objects.filter(
+        nomination__kind=kind,
+        nomination__status__in=OPEN_STATUSES,
+        **{f"{field}__isnull": False},
+    ).exclude(status=ItemStatus.REJECTED)
+    if period is not None:
+        items = items.filter(nomination__period=period)
+    return _sql(
+        items.order_by()
+        .values(subject_id=F(field))
+        .annotate(nomination_id=Min("nomination_id"))
+    )
+
+
 def member_pool(
     user: Any,
     *,
@@ -262,7 +298,9 @@ def member_pool(
     within: Organization | None = None,
     member_ids: Iterable[int] | None = None,
 ) -> QuerySet:
-    """Members who may be considered for a member kind (one statement)."""
+    """Members who may be considered for a member kind: in the scope and
+    under the granting organization, in good standing at the period's end,
+    not already awarded the kind for the period."""
     members = _visible(Member.objects.all(), user).filter(
         organization__path__startswith=kind.granting_organization.path
     )
@@ -270,23 +308,10 @@ def member_pool(
         members = members.filter(organization__path__startswith=within.path)
     if member_ids is not None:
         members = members.filter(pk__in=list(member_ids))
-    awarded = Award.objects.filter(
-        member=OuterRef("pk"), kind=kind, period=period, revoked_at__isnull=True
-    )
-    open_items = (
-        NominationItem.objects.filter(
-            member=OuterRef("pk"),
-            nomination__kind=kind,
-            nomination__period=period,
-            nomination__status__in=OPEN_STATUSES,
-        )
-        .exclude(status=ItemStatus.REJECTED)
-        .values("nomination_id")[:1]
-    )
     return _member_values(
-        members.filter(_good_standing(period.ends_on))
-        .exclude(Exists(awarded))
-        .annotate(open_nomination=Subquery(open_items))
+        members.filter(_good_standing(period.ends_on)).exclude(
+            pk__in=_awarded(kind, period, "member")
+        )
     )
 
 
@@ -311,25 +336,10 @@ def organization_pool(
         organizations = organizations.filter(path__startswith=within.path)
     if organization_ids is not None:
         organizations = organizations.filter(pk__in=list(organization_ids))
-    awarded = Award.objects.filter(
-        organization=OuterRef("pk"), kind=kind, period=period, revoked_at__isnull=True
-    )
-    open_items = (
-        NominationItem.objects.filter(
-            organization=OuterRef("pk"),
-            nomination__kind=kind,
-            nomination__period=period,
-            nomination__status__in=OPEN_STATUSES,
-        )
-        .exclude(status=ItemStatus.REJECTED)
-        .values("nomination_id")[:1]
-    )
     return (
-        organizations.exclude(Exists(awarded))
-        .annotate(open_nomination=Subquery(open_items))
+        organizations.exclude(pk__in=_awarded(kind, period, "organization"))
         .order_by()
         .values(
-            "open_nomination",
             o_id=F("pk"),
             o_name=F("name"),
             o_key=F("search_key"),
@@ -385,20 +395,34 @@ def consecutive_excellent_members(
             user, kind=kind, period=period, within=within, member_ids=member_ids
         )
     )
+    opened_sql, opened_params = open_nominations(kind, period, "member")
     last = period.last_rated_year
-    rating = _table(Rating)
+    needed = kind.years_in_a_row
+    # The runs of consecutive excellent years are kept per member (database
+    # triggers, committees.ExcellentRun): a run covers the N years ending
+    # with the last rated year when it starts by then and lasts until it.
+    # Counted to the last rated year, as if later years were not there.
+    # The pool is inlined (NOT MATERIALIZED), so that the database can go
+    # from the few runs of the scope's organizations to their members
+    # instead of listing every member of the scope first.
     sql = f"""
-WITH pool AS ({pool_sql}),
-credited AS (
-    SELECT r.member_id AS subject_id, r.year AS year, r.grade AS grade, 0 AS inherited
-    FROM {rating} r
-    WHERE r.member_id IN (SELECT m_id FROM pool)
-),{_RUNS}
-SELECT pool.*, runs.run_from, runs.run_length, runs.inherited_years
-FROM pool JOIN runs ON runs.subject_id = pool.m_id
-WHERE runs.run_to = %s AND runs.run_length >= %s
+WITH pool AS NOT MATERIALIZED ({pool_sql}),
+opened AS ({opened_sql})
+SELECT pool.*, runs.first_year AS run_from,
+       %s - runs.first_year + 1 AS run_length, 0 AS inherited_years,
+       opened.nomination_id AS open_nomination
+FROM {_table(ExcellentRun)} runs
+JOIN pool ON pool.m_id = runs.member_id AND pool.org_id = runs.organization_id
+LEFT JOIN opened ON opened.subject_id = pool.m_id
+WHERE runs.first_year <= %s AND runs.last_year >= %s
 ORDER BY pool.org_path, pool.m_key, pool.m_id"""
-    params = (*pool_params, Grade.EXCELLENT, last, last, kind.years_in_a_row)
+    params = (
+        *pool_params,
+        *opened_params,
+        last,
+        last - needed + 1,
+        last,
+    )
     return [
         _member_candidate(row, evidence=_run_evidence(row, kind, last))
         for row in _fetch(sql, params)
@@ -475,16 +499,21 @@ credited AS (
 ),"""
     else:
         credited = f"credited AS ({own}\n),"
+    opened_sql, opened_params = open_nominations(kind, period, "organization")
     last = period.last_rated_year
     sql = f"""
 WITH pool AS ({pool_sql}),
+opened AS ({opened_sql}),
 {credited}{_RUNS}
-SELECT pool.*, runs.run_from, runs.run_length, runs.inherited_years
+SELECT pool.*, runs.run_from, runs.run_length, runs.inherited_years,
+       opened.nomination_id AS open_nomination
 FROM pool JOIN runs ON runs.subject_id = pool.o_id
+LEFT JOIN opened ON opened.subject_id = pool.o_id
 WHERE runs.run_to = %s AND runs.run_length >= %s
 ORDER BY pool.o_path"""
     params = (
         *pool_params,
+        *opened_params,
         *lineage_params,
         Grade.EXCELLENT,
         last,
@@ -593,6 +622,92 @@ def badges_due(
     kinds = badge_kinds() if kinds is None else kinds
     if not kinds:
         return []
+    sql, params = _badges_sql(
+        user,
+        occasion=occasion,
+        since=since,
+        within=within,
+        member_ids=member_ids,
+        kinds=kinds,
+    )
+    return [_badge_candidate(row, kinds, occasion) for row in _fetch(sql, params)]
+
+
+@dataclass
+class BadgePage:
+    """One page of the badge list, with the totals of the whole list."""
+
+    rows: list[Candidate]
+    total: int
+    #: members due each badge (years -> count), over all pages
+    by_years: dict[int, int]
+
+
+def badges_due_page(
+    user: Any,
+    *,
+    occasion: date,
+    since: date | None = None,
+    within: Organization | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> BadgePage:
+    """A page of ``badges_due`` (same order), and the totals: one query
+    (the counts come from window functions over the same rows)."""
+    kinds = badge_kinds()
+    if not kinds:
+        return BadgePage([], 0, {})
+    sql, params = _badges_sql(
+        user, occasion=occasion, since=since, within=within, kinds=kinds
+    )
+    paged = f"""
+SELECT * FROM (
+    SELECT q.*, COUNT(*) OVER (PARTITION BY q.due_years) AS group_total,
+           COUNT(*) OVER () AS total_rows
+    FROM ({sql}) q
+) w
+ORDER BY w.due_years DESC, w.org_path, w.m_key, w.m_id
+LIMIT %s OFFSET %s"""
+    page = max(1, page)
+    rows = _fetch(paged, (*params, per_page, (page - 1) * per_page))
+    if not rows and page > 1:  # past the end: the last page
+        first = _fetch(paged, (*params, 1, 0))
+        if not first:
+            return BadgePage([], 0, {})
+        last = max(1, -(-int(first[0]["total_rows"]) // per_page))
+        rows = _fetch(paged, (*params, per_page, (last - 1) * per_page))
+    if not rows:
+        return BadgePage([], 0, {})
+    by_years = {int(r["due_years"]): int(r["group_total"]) for r in rows}
+    return BadgePage(
+        [_badge_candidate(row, kinds, occasion) for row in rows],
+        int(rows[0]["total_rows"]),
+        by_years,
+    )
+
+
+def _badge_candidate(
+    row: dict[str, Any], kinds: dict[int, AwardKind], occasion: date
+) -> Candidate:
+    years = int(row["due_years"])
+    return _member_candidate(
+        row,
+        evidence=_badge_evidence(row, years, occasion),
+        badge_years=years,
+        kind_id=kinds[years].pk,
+    )
+
+
+def _badges_sql(
+    user: Any,
+    *,
+    occasion: date,
+    since: date | None,
+    within: Organization | None,
+    kinds: dict[int, AwardKind],
+    member_ids: Iterable[int] | None = None,
+) -> tuple[str, tuple]:
+    """The statement of ``badges_due`` and its parameters."""
     granting_paths = {k.granting_organization.path for k in kinds.values()}
     in_granting = Q()
     for path in granting_paths:
@@ -602,6 +717,13 @@ def badges_due(
         members = members.filter(organization__path__startswith=within.path)
     if member_ids is not None:
         members = members.filter(pk__in=list(member_ids))
+    # Nobody admitted later than this can reach the smallest badge, even
+    # early (interruptions only push the day further): a cheap index filter.
+    earliest = min(
+        years - max(ILL_EARLY_YEARS.get(years, 0), DECEASED_EARLY_YEARS)
+        for years in kinds
+    )
+    members = members.filter(admitted_on__lte=add_months(occasion, -12 * earliest))
     members = members.filter(
         Q(status__in=ACTIVE_MEMBER_STATUSES)
         | Q(
@@ -610,6 +732,8 @@ def badges_due(
             status_changed_on__gte=add_months(occasion, -DECEASED_LISTED_MONTHS),
         )
     )
+    if since is not None:
+        members = members.filter(_badge_window(kinds, since, occasion))
     dead = When(status=MemberStatus.DECEASED, then=F("status_changed_on"))
     members = members.annotate(
         age_on=Case(dead, default=Value(occasion), output_field=DateField())
@@ -704,18 +828,34 @@ WHERE due.due_years IS NOT NULL {newly}
       AND k.criterion = 'badge' AND k.badge_years >= due.due_years
   )
 ORDER BY due.due_years DESC, due.org_path, due.m_key, due.m_id"""
-    candidates = []
-    for row in _fetch(sql, pool_params):
-        years = int(row["due_years"])
-        candidates.append(
-            _member_candidate(
-                row,
-                evidence=_badge_evidence(row, years, occasion),
-                badge_years=years,
-                kind_id=kinds[years].pk,
-            )
+    return sql, tuple(pool_params)
+
+
+#: Days added on each side of the admission windows of ``_badge_window``:
+#: 29 February plus X years falls on 28 February (``add_months``).
+WINDOW_MARGIN_DAYS = 3
+
+
+def _badge_window(kinds: dict[int, AwardKind], since: date, occasion: date) -> Q:
+    """Members who may reach a badge after ``since`` and by ``occasion``: a
+    superset of those the statement keeps, read through the admission index
+    instead of computing every member's party age.
+
+    Without interruptions, allowance or death, a member reaches X years on
+    the anniversary of admission, so only those admitted in one of the
+    windows (since − X years, occasion − X years] can be new; members with
+    an interruption, seriously ill or deceased (few) are all kept, the
+    statement decides for them.
+    """
+    margin = timedelta(days=WINDOW_MARGIN_DAYS)
+    q = Q(seriously_ill=True) | Q(status=MemberStatus.DECEASED)
+    q |= Q(Exists(Interruption.objects.filter(member=OuterRef("pk"))))
+    for years in kinds:
+        q |= Q(
+            admitted_on__gt=add_months(since, -12 * years) - margin,
+            admitted_on__lte=add_months(occasion, -12 * years) + margin,
         )
-    return candidates
+    return q
 
 
 def _badge_case(d: _Dialect, kinds: dict[int, AwardKind], on: str, gap: str) -> str:
@@ -994,8 +1134,8 @@ def decision_annex(decision: Decision) -> QuerySet[Award]:
 # ---------------------------------------------------------------- register
 
 REGISTER_SORTS = {
-    "date": ("decision__signed_on", "recipient_name", "id"),
-    "-date": ("-decision__signed_on", "recipient_name", "id"),
+    "date": ("signed_on", "recipient_name", "id"),
+    "-date": ("-signed_on", "recipient_name", "id"),
     "name": ("recipient_name", "id"),
     "-name": ("-recipient_name", "-id"),
     "kind": ("kind__name", "recipient_name", "id"),
@@ -1042,10 +1182,7 @@ def award_register(
     elif recipient_type == RecipientType.ORGANIZATION:
         qs = qs.filter(organization__isnull=False)
     if organization is not None:
-        qs = qs.filter(
-            Q(member__organization__path__startswith=organization.path)
-            | Q(organization__path__startswith=organization.path)
-        )
+        qs = qs.filter(recipient_path__startswith=organization.path)
     if revoked == "yes":
         qs = qs.filter(revoked_at__isnull=False)
     elif revoked == "no":
@@ -1112,3 +1249,12 @@ def decision_number_preview(issuer: Organization, signed_on: date) -> str | None
     ).first()
     last = counter.last_number if counter else 0
     return format_number(last + 1, DocumentKind.DECISION, issuer)
+
+
+def previous_occasion(day: date) -> date:
+    """The national occasion before ``day`` (a badge reached on it or before
+    was due on it)."""
+    earlier = [d for d in occasion_dates(day.year) if d < day]
+    if earlier:
+        return earlier[-1]
+    return occasion_dates(day.year - 1)[-1]

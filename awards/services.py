@@ -32,7 +32,7 @@ The way of a nomination::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -121,10 +121,13 @@ def _locked(nomination: Nomination) -> Nomination:
 
 def _illegal(nomination: Nomination, action: str) -> ValidationError:
     return ValidationError(
-        _("A nomination that is “%(status)s” cannot be %(action)s.")
+        _(
+            "This step (“%(action)s”) is not possible while the nomination "
+            "is “%(status)s”."
+        )
         % {
-            "status": nomination.get_status_display().lower(),
-            "action": NominationAction(action).label.lower(),
+            "status": nomination.get_status_display(),
+            "action": NominationAction(action).label,
         },
         code="illegal_transition",
     )
@@ -159,10 +162,13 @@ def _period_matches(kind: AwardKind, period: EmulationPeriod) -> None:
     if kind.period_type != period.period_type:
         raise ValidationError(
             {
-                "period": _("%(kind)s is awarded for a %(type)s, not for %(period)s.")
+                "period": _(
+                    "%(kind)s is awarded per period of type “%(type)s”; "
+                    "%(period)s is not one."
+                )
                 % {
                     "kind": kind,
-                    "type": PeriodType(kind.period_type).label.lower(),
+                    "type": PeriodType(kind.period_type).label,
                     "period": period,
                 }
             }
@@ -271,8 +277,8 @@ def _editable(acting_user: Any, nomination: Nomination) -> Nomination:
 def _check_subjects(
     nomination: Nomination,
     *,
-    members: list[Member] = (),
-    organizations: list[Organization] = (),
+    members: Sequence[Member] = (),
+    organizations: Sequence[Organization] = (),
 ) -> None:
     """What any candidate must satisfy, from the list or added by hand."""
     kind, period = nomination.kind, nomination.period
@@ -312,8 +318,8 @@ def _check_subjects(
             )
         elif organization.kind not in allowed_kinds:
             errors.append(
-                _("%(kind)s is not awarded to a %(org_kind)s.")
-                % {"kind": kind, "org_kind": organization.get_kind_display().lower()}
+                _("%(kind)s is not awarded to organizations of kind “%(org_kind)s”.")
+                % {"kind": kind, "org_kind": organization.get_kind_display()}
             )
         elif not organization.is_active:
             errors.append(_("%(name)s is no longer active.") % {"name": organization})
@@ -325,8 +331,8 @@ def _check_subjects(
 def _check_not_awarded(
     nomination: Nomination,
     *,
-    members: list[Member],
-    organizations: list[Organization],
+    members: Sequence[Member],
+    organizations: Sequence[Organization],
 ) -> None:
     """Refuse a candidate already awarded the kind for the period, or already
     in another open nomination of them."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from awards import services
 from awards.models import (
@@ -35,6 +36,20 @@ ORG_KINDS = ",".join(
         K.CELL,
     ]
 )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The users of these tests log in with force_login: hash their
+    # passwords cheaply (PBKDF2 costs a third of a second a user).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in English (the Vietnamese catalogue comes later).
+    with translation.override("en"):
+        yield
 
 
 def make_kind(granting, code: str, **fields) -> AwardKind:

@@ -81,9 +81,7 @@ def test_a_later_rating_outside_the_period_does_not_matter(
     # For the year 2023 (a run ending in 2023), a rating of 2024 is irrelevant.
     from tests.awards.conftest import make_kind
 
-    kind = make_kind(
-        tree.province, "BK-3Y", period_type="year", consecutive_years=3
-    )
+    kind = make_kind(tree.province, "BK-3Y", period_type="year", consecutive_years=3)
     period = services.ensure_period(period_type="year", start_year=2023)
     rate(member, {2021: E, 2022: E, 2023: E, 2024: C})
     assert names(eligible(kind, period)) == {member.full_name}
@@ -193,9 +191,7 @@ def test_the_list_is_scoped_to_the_user_and_the_chosen_organization(
     assert names(eligible(member_kind, term_period, user=city_staff)) == {
         star.full_name
     }
-    assert names(eligible(member_kind, term_period, user=outsider)) == {
-        "Trần Văn Nam"
-    }
+    assert names(eligible(member_kind, term_period, user=outsider)) == {"Trần Văn Nam"}
     assert len(eligible(member_kind, term_period, user=province_staff)) == 2
     assert names(
         eligible(member_kind, term_period, user=province_staff, within=tree.district)
