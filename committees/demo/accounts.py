@@ -15,6 +15,7 @@ from committees.models import Organization
 from portal.models import User
 from portal.roles import Role
 
+from .bac_ninh import PROVINCE_CODE as BAC_NINH_CODE
 from .places import CITY_CODE, MILITARY_CODE, PROVINCE_CODE
 
 
@@ -35,6 +36,10 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "province", "Văn phòng Tỉnh ủy Bắc Giang", PROVINCE_CODE, ALL_ROLES, True
     ),
     DemoAccount("city", "Văn phòng Thành ủy Bắc Giang", CITY_CODE, ALL_ROLES, True),
+    # The Bac Ninh side: the province account above covers Bac Giang only.
+    DemoAccount(
+        "bacninh", "Văn phòng Tỉnh ủy Bắc Ninh", BAC_NINH_CODE, ALL_ROLES, True
+    ),
     # A Viewer changes nothing: no admin access needed.
     DemoAccount(
         "military",

@@ -1,4 +1,5 @@
-"""Build the demo province of ``places``: Bac Giang as of January 2025.
+"""Build the demo provinces: Bac Giang (``places``) and Bac Ninh
+(``bac_ninh``) as of January 2025, each as ``province.PROVINCES`` says.
 
 Organizations, positions and finalizations go through ``committees.services``
 (a few hundred calls), so they obey every rule and get their history. The
@@ -43,6 +44,7 @@ from committees.models import (
     Interruption,
     InterruptionReason,
     Member,
+    MemberPlacement,
     MemberStatus,
     Organization,
     Position,
@@ -53,15 +55,14 @@ from committees.models import (
 )
 from committees.text import fold
 
-from . import names, places
-from .places import CITY_CODE, PROVINCE_CODE, Leader, Node
+from . import names
+from .places import Leader, Node
+from .province import PROVINCES, ProvinceSpec
 
 SEED = 2025
-TARGET_MEMBERS = 5_000
 RATING_YEARS = tuple(range(2020, 2025))
 #: Years finalized in every unit; 2024 stays a draft in some (see ``DRAFT_2024``).
 FINALIZED_YEARS = tuple(range(2020, 2024))
-FIVE_YEAR_EXCELLENT = 40
 HISTORY_REASON = "demo data"
 BATCH = 1_000
 
@@ -140,26 +141,47 @@ class DemoSummary:
 
 
 def build_demo(
-    *, stdout: Any, seed: int = SEED, today: date | None = None
+    *,
+    stdout: Any,
+    seed: int = SEED,
+    today: date | None = None,
+    provinces: tuple[ProvinceSpec, ...] = PROVINCES,
 ) -> DemoSummary:
-    """Load the demo province unless it is there (its code is ``TU-BG``).
+    """Load each demo province unless it is there (by its code: ``TU-BG``,
+    then ``TU-BN``); the summary adds up the provinces.
 
-    All or nothing: one transaction.
+    All or nothing per province: one transaction each. Each province has a
+    random generator of its own, so that Bac Giang's data are the same
+    whether or not Bac Ninh is loaded beside it.
     """
     started = time.perf_counter()
-    root = Organization.objects.filter(code=PROVINCE_CODE).first()
-    if root is not None:
-        _say(stdout, f"The demo province ({PROVINCE_CODE}) is already loaded.")
-        return _summary(root, created=False, seconds=time.perf_counter() - started)
-    builder = _Builder(
-        rng=random.Random(seed),
-        today=today or timezone.localdate(),
-        stdout=stdout,
-        started=started,
+    summaries = []
+    for number, spec in enumerate(provinces):
+        root = Organization.objects.filter(code=spec.code).first()
+        if root is not None:
+            _say(stdout, f"The demo province ({spec.code}) is already loaded.")
+            summaries.append(_summary(root, created=False, seconds=0))
+            continue
+        builder = _Builder(
+            rng=random.Random(seed + number),
+            today=today or timezone.localdate(),
+            stdout=stdout,
+            started=started,
+            spec=spec,
+        )
+        with transaction.atomic():
+            root = builder.build()
+        summaries.append(_summary(root, created=True, seconds=0))
+    return DemoSummary(
+        created=any(s.created for s in summaries),
+        organizations=sum(s.organizations for s in summaries),
+        members=sum(s.members for s in summaries),
+        ratings=sum(s.ratings for s in summaries),
+        positions=sum(s.positions for s in summaries),
+        interruptions=sum(s.interruptions for s in summaries),
+        finalizations=sum(s.finalizations for s in summaries),
+        seconds=time.perf_counter() - started,
     )
-    with transaction.atomic():
-        root = builder.build()
-    return _summary(root, created=True, seconds=time.perf_counter() - started)
 
 
 def _say(stdout: Any, text: str) -> None:
@@ -195,8 +217,15 @@ def max_excellent_beside(top: int, percent: Decimal) -> int:
 
 class _Builder:
     def __init__(
-        self, *, rng: random.Random, today: date, stdout: Any, started: float
+        self,
+        *,
+        rng: random.Random,
+        today: date,
+        stdout: Any,
+        started: float,
+        spec: ProvinceSpec = PROVINCES[0],
     ) -> None:
+        self.spec = spec
         self.rng = rng
         self.today = today
         self.stdout = stdout
@@ -210,8 +239,12 @@ class _Builder:
         self.leader_ids: set[int] = set()
         #: the named leaders first, so that no generated leader takes a name
         self.leader_names = {
-            leader.full_name for leader in places.province_leaders() if leader.full_name
+            leader.full_name for leader in spec.leaders() if leader.full_name
         }
+        # …and those of a province loaded before this one
+        self.leader_names |= set(
+            Position.objects.values_list("member__full_name", flat=True)
+        )
         self.gaps: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
         self.interruptions: list[Interruption] = []
 
@@ -222,7 +255,7 @@ class _Builder:
 
     def build(self) -> Organization:
         self.configure()
-        tree = places.province(self.rng)
+        tree = self.spec.tree(self.rng)
         self.create(tree, None)
         self.say(f"{len(self.orgs)} organizations")
         self.generate_members()
@@ -233,6 +266,18 @@ class _Builder:
             batch_size=BATCH,
             default_change_reason=HISTORY_REASON,
         )
+        # Their first placement, as create_member writes it.
+        MemberPlacement.objects.bulk_create(
+            [
+                MemberPlacement(
+                    member_id=m.pk,
+                    organization_id=m.organization_id,
+                    valid_from=m.admitted_on,
+                )
+                for m in self.members
+            ],
+            batch_size=BATCH,
+        )
         self.save_interruptions()
         self.say(f"{len(self.members)} members")
         positions = self.appoint()
@@ -240,7 +285,10 @@ class _Builder:
         rated = self.rate()
         finalized = self.finalize(rated)
         self.say(f"{finalized} rating finalizations")
-        return self.orgs[PROVINCE_CODE]
+        if self.spec.history is not None:
+            self.spec.history(self.orgs)
+            self.say("history recorded")
+        return self.orgs[self.spec.code]
 
     def configure(self) -> None:
         """Rating regulations and terms, unless an administrator made them."""
@@ -287,9 +335,7 @@ class _Builder:
     # ------------------------------------------------------------ members
 
     def generate_members(self) -> None:
-        leaders = [*places.province_leaders()]
-        for district in places.DISTRICTS:
-            leaders += places.district_leaders(district)
+        leaders = self.spec.leaders()
         by_cell: dict[str, list[Leader]] = defaultdict(list)
         for leader in leaders:
             if self.nodes[leader.cell].kind not in MEMBER_HOLDING_KINDS:
@@ -298,7 +344,7 @@ class _Builder:
 
         holding = [c for c, n in self.nodes.items() if n.kind in MEMBER_HOLDING_KINDS]
         raw = {c: self.nodes[c].members * self.rng.uniform(0.7, 1.3) for c in holding}
-        factor = TARGET_MEMBERS / sum(raw.values())
+        factor = self.spec.members / sum(raw.values())
         for code in holding:
             node = self.nodes[code]
             size = max(len(by_cell[code]) + 4, round(raw[code] * factor))
@@ -454,7 +500,7 @@ class _Builder:
         century-and-gender digit, the year of birth, six digits."""
         century = 0 if member.birth_date.year < 2000 else 2
         digit = century + (member.gender == Gender.FEMALE)
-        head = f"024{digit}{member.birth_date.year % 100:02d}"
+        head = f"{self.spec.birth_code}{digit}{member.birth_date.year % 100:02d}"
         while True:
             number = f"{head}{self.rng.randint(0, 999_999):06d}"
             if number not in taken:
@@ -570,7 +616,7 @@ class _Builder:
                     term=term,
                     started_on=(
                         PROVINCE_SEATS_FROM
-                        if seat.organization == PROVINCE_CODE
+                        if seat.organization == self.spec.code
                         else OTHER_SEATS_FROM
                     ),
                     state_title=seat.title,
@@ -625,7 +671,7 @@ class _Builder:
                     member_units[unit, year].append(index)
         org_units: dict[tuple[str, int], list[str]] = defaultdict(list)
         for code, node in self.nodes.items():
-            if code == PROVINCE_CODE:
+            if code == self.spec.code:
                 continue
             unit = self.unit_code(code, include_self=False)
             for year in RATING_YEARS:
@@ -703,14 +749,15 @@ class _Builder:
                 by_district[self.district_of(unit)].append(unit)
         queues = [self.rng.sample(units, len(units)) for units in by_district.values()]
         chosen: list[int] = []
-        while len(chosen) < FIVE_YEAR_EXCELLENT and any(queues):
+        wanted = self.spec.five_year_excellent
+        while len(chosen) < wanted and any(queues):
             for queue in queues:
-                if queue and len(chosen) < FIVE_YEAR_EXCELLENT:
+                if queue and len(chosen) < wanted:
                     chosen.append(self.rng.choice(every_year[queue.pop()]))
         return set(chosen)
 
     def district_of(self, code: str) -> str:
-        while self.parent[code] != PROVINCE_CODE:
+        while self.parent[code] != self.spec.code:
             code = self.parent[code]
         return code
 
@@ -754,9 +801,10 @@ class _Builder:
 
     def finalize(self, rated: set[tuple[str, int]]) -> int:
         """Finalize every unit's ratings through the service, but leave 2024
-        a draft in Bac Giang city and in two more grassroots organizations,
-        so the finalize button has something to do."""
-        city = self.orgs[CITY_CODE].path
+        a draft in the province's city (with what merges into it) and in two
+        more grassroots organizations, so the finalize button has something
+        to do."""
+        drafted = tuple(self.orgs[code].path for code in self.spec.drafts)
         units = [
             code for code in self.orgs if any((code, y) in rated for y in RATING_YEARS)
         ]
@@ -764,9 +812,9 @@ class _Builder:
             code
             for code in units
             if self.nodes[code].kind in GRASSROOTS_KINDS
-            and not self.orgs[code].path.startswith(city)
+            and not self.orgs[code].path.startswith(drafted)
         ]
-        drafts = {code for code in units if self.orgs[code].path.startswith(city)}
+        drafts = {code for code in units if self.orgs[code].path.startswith(drafted)}
         drafts |= set(self.rng.sample(others, 2))
         count = 0
         for code in units:

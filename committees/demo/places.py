@@ -97,8 +97,6 @@ DISTRICTS: tuple[District, ...] = (
             "phường Thọ Xương",
             "phường Xương Giang",
             "phường Dĩnh Kế",
-            "phường Nham Biền",
-            "phường Tân An",
             "xã Đồng Sơn",
         ),
         (
@@ -286,6 +284,42 @@ DISTRICTS: tuple[District, ...] = (
     ),
 )
 
+#: Yen Dung district as it stood until 30 November 2024: the builder builds
+#: it, then merges it into Bac Giang city on 1 December 2024 through the
+#: restructuring services (its two towns became wards of the city), so that
+#: the demo carries that merger in its history.
+YEN_DUNG_CODE = "HU-YD"
+YEN_DUNG_MERGED_ON = date(2024, 12, 1)
+YEN_DUNG = District(
+    YEN_DUNG_CODE,
+    "huyện",
+    "Yên Dũng",
+    "Huyện ủy",
+    ("thị trấn Nham Biền", "thị trấn Tân An", "xã Tiến Dũng", "xã Lãng Sơn"),
+    (
+        ("THPT1", "Chi bộ Trường THPT Yên Dũng số 1", "school"),
+        ("TTYT", "Chi bộ Trung tâm Y tế huyện Yên Dũng", "health"),
+    ),
+)
+#: Its towns that became wards of the city, renamed on the same day.
+YEN_DUNG_WARDS = {
+    "Đảng bộ thị trấn Nham Biền": "Đảng bộ phường Nham Biền",
+    "Đảng bộ thị trấn Tân An": "Đảng bộ phường Tân An",
+}
+
+
+def yen_dung_leaders() -> list[Leader]:
+    """Yen Dung's committee until the merger (its seats end on that day)."""
+    title = "Bí thư Huyện ủy Yên Dũng"
+    return [
+        Leader(
+            f"{YEN_DUNG_CODE}-CQ-01",
+            (Seat(YEN_DUNG_CODE, Body.STANDING, Role.SECRETARY, title),),
+        ),
+        *district_leaders(YEN_DUNG),
+    ]
+
+
 #: Villages (thôn) of the lowland and of the highland communes.
 VILLAGES: tuple[str, ...] = (
     "Đồng Tâm", "Tiền Phong", "Quyết Tiến", "Tân Lập", "Hòa Bình", "Thống Nhất",
@@ -431,7 +465,12 @@ def province(rng: random.Random) -> Node:
         K.PROVINCE,
         "Đảng bộ tỉnh Bắc Giang",
         PROVINCE_CODE,
-        [*(district_node(d, rng) for d in DISTRICTS), military(), bloc()],
+        [
+            *(district_node(d, rng) for d in DISTRICTS),
+            district_node(YEN_DUNG, rng),
+            military(),
+            bloc(),
+        ],
         note="Tỉnh ủy Bắc Giang",
     )
 

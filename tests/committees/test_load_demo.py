@@ -75,6 +75,12 @@ def demo(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+def bac_giang_subtree():
+    return Organization.objects.filter(
+        path__startswith=Organization.objects.get(code="TU-BG").path
+    )
+
+
 def counts() -> dict[str, int]:
     return {
         "organizations": Organization.objects.count(),
@@ -102,7 +108,7 @@ def test_it_builds_the_ten_district_level_committees_of_january_2025(demo, db):
     root = Organization.objects.get(code="TU-BG")
     assert root.kind == K.PROVINCE
     assert root.name == "Đảng bộ tỉnh Bắc Giang"
-    below = Organization.objects.filter(depth=2)
+    below = Organization.objects.filter(path__startswith=root.path, depth=2)
     districts = below.filter(kind=K.DISTRICT)
     assert districts.count() == 10
     assert set(districts.values_list("name", flat=True)) == {
@@ -126,8 +132,9 @@ def test_it_builds_the_ten_district_level_committees_of_january_2025(demo, db):
 
 @slow
 def test_it_builds_a_few_hundred_organizations_of_every_lower_kind(demo, db):
-    assert 300 <= Organization.objects.count() <= 420
-    kinds = Counter(Organization.objects.values_list("kind", flat=True))
+    bac_giang = bac_giang_subtree()
+    assert 300 <= bac_giang.count() <= 420
+    kinds = Counter(bac_giang.values_list("kind", flat=True))
     assert kinds[K.GRASSROOTS_COMMITTEE] >= 60
     assert kinds[K.GRASSROOTS_CELL] >= 20
     assert kinds[K.CELL] >= 150
@@ -142,10 +149,11 @@ def test_it_builds_a_few_hundred_organizations_of_every_lower_kind(demo, db):
 
 @slow
 def test_every_organization_sits_under_a_parent_that_may_hold_it(demo, db):
+    """Active ones: a merged organization rests under what it became."""
     by_path = {o.path: o for o in Organization.objects.all()}
     for org in by_path.values():
-        parent = by_path.get(org.parent_path)
-        services.check_parent_kind(org.kind, parent)
+        if org.is_active:
+            services.check_parent_kind(org.kind, by_path.get(org.parent_path))
 
 
 # ---------------------------------------------------------------- members
@@ -153,7 +161,8 @@ def test_every_organization_sits_under_a_parent_that_may_hold_it(demo, db):
 
 @slow
 def test_it_generates_about_5000_members_in_cells_only(demo, db):
-    assert 4_500 <= Member.objects.count() <= 5_500
+    bac_giang = Member.objects.in_subtree(Organization.objects.get(code="TU-BG"))
+    assert 4_500 <= bac_giang.count() <= 5_500
     holders = Member.objects.values_list("organization__kind", flat=True).distinct()
     assert set(holders) <= MEMBER_HOLDING_KINDS
     # each member-holding organization has members
@@ -361,7 +370,14 @@ def test_only_members_active_in_a_year_are_rated_for_it(demo, db):
 
 @slow
 def test_ratings_are_finalized_by_the_unit_the_service_names(demo, db):
-    ids = list(Rating.objects.values_list("pk", flat=True))
+    # Ratings given before a restructuring keep the unit of their time: those
+    # of organizations whose unit or whose own place has since changed are
+    # left out (Yen Dung, merged into Bac Giang city on 1 December 2024).
+    ids = list(
+        Rating.objects.filter(unit__status="active")
+        .exclude(organization__status="merged")
+        .values_list("pk", flat=True)
+    )
     sample = random.Random(11).sample(ids, 300)
     ratings = Rating.objects.filter(pk__in=sample).select_related(
         "member__organization", "organization"
@@ -380,7 +396,8 @@ def test_ratings_are_finalized_by_the_unit_the_service_names(demo, db):
 @slow
 def test_about_40_members_were_excellent_five_years_in_a_row(demo, db):
     streaks = (
-        Member.objects.annotate(
+        Member.objects.in_subtree(Organization.objects.get(code="TU-BG"))
+        .annotate(
             n=Count(
                 "ratings",
                 filter=Q(
@@ -411,6 +428,83 @@ def test_2020_to_2023_are_finalized_and_2024_is_open_somewhere(demo, db):
     city = Organization.objects.get(code="TP-BG")
     city_units = Organization.objects.filter(path__startswith=city.path)
     assert {(u.pk, 2024) for u in city_units if (u.pk, 2024) in rated} <= open_2024
+
+
+# ---------------------------------------------------------------- Bac Ninh, Yen Dung
+
+
+@slow
+def test_it_builds_the_bac_ninh_side(demo, db):
+    root = Organization.objects.get(code="TU-BN")
+    assert root.depth == 1 and root.kind == K.PROVINCE
+    below = Organization.objects.filter(path__startswith=root.path, depth=2)
+    assert set(below.filter(kind=K.DISTRICT).values_list("name", flat=True)) == {
+        "Đảng bộ thành phố Bắc Ninh",
+        "Đảng bộ thành phố Từ Sơn",
+        "Đảng bộ thị xã Quế Võ",
+        "Đảng bộ thị xã Thuận Thành",
+        "Đảng bộ huyện Tiên Du",
+        "Đảng bộ huyện Yên Phong",
+        "Đảng bộ huyện Gia Bình",
+        "Đảng bộ huyện Lương Tài",
+    }
+    assert set(below.filter(kind=K.DIRECT).values_list("code", flat=True)) == {
+        "QS-BN",
+        "KCQ-BN",
+    }
+    members = Member.objects.in_subtree(root)
+    assert 1_200 <= members.count() <= 1_800
+    assert Rating.objects.filter(unit__path__startswith=root.path).count() > 5_000
+    assert current_seats("TU-BN").filter(role=Role.SECRETARY).count() == 1
+    # citizen IDs registered in Bac Ninh (027)
+    ids = members.exclude(citizen_id=None).values_list("citizen_id", flat=True)
+    assert all(i.startswith("027") for i in ids)
+
+
+@slow
+def test_the_province_account_covers_bac_giang_only(demo, db):
+    province = User.objects.get(username="province")
+    bac_ninh = Organization.objects.get(code="TU-BN")
+    assert not Member.objects.visible_to(province).in_subtree(bac_ninh).exists()
+    assert User.objects.get(username="bacninh").scope == bac_ninh
+
+
+@slow
+def test_yen_dung_merged_into_bac_giang_city_in_december_2024(demo, db):
+    from committees.restructuring_selectors import tree_on
+
+    yen_dung = Organization.objects.get(code="HU-YD")
+    city = Organization.objects.get(code="TP-BG")
+    assert yen_dung.status == "merged"
+    assert yen_dung.merged_into == city
+    assert yen_dung.ended_on == date(2024, 12, 1)
+    assert not Position.objects.current().filter(organization=yen_dung).exists()
+    assert Position.objects.filter(organization=yen_dung).exists()  # its history
+    assert Organization.objects.get(name="Đảng bộ phường Nham Biền").path.startswith(
+        city.path
+    )
+    admin = User.objects.get(username="admin")
+    root = Organization.objects.get(code="TU-BG")
+
+    def district_level(day: date) -> set[str]:
+        node = tree_on(admin, day).nodes[root.pk]
+        return {child.code for child in node.children if child.kind == K.DISTRICT}
+
+    # Before 1 December 2024: Yen Dung, and no Chu town yet (carved out of
+    # Luc Ngan that day); ten district-level committees either way.
+    before, after = (
+        district_level(date(2024, 11, 30)),
+        district_level(date(2025, 1, 14)),
+    )
+    assert len(before) == len(after) == 10
+    assert before - after == {"HU-YD"}
+    assert after - before == {"TX-CHU"}
+    assert (
+        tree_on(admin, date(2024, 11, 30))
+        .nodes[Organization.objects.get(name="Đảng bộ phường Nham Biền").pk]
+        .name
+        == "Đảng bộ thị trấn Nham Biền"
+    )
 
 
 # ---------------------------------------------------------------- terms, accounts

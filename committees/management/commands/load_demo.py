@@ -1,9 +1,10 @@
-"""``manage.py load_demo``: the demo province and its accounts (``make run``).
+"""``manage.py load_demo``: the demo provinces and their accounts (``make run``).
 
-Idempotent: the province is built only when it is missing (code TU-BG); the
-accounts are created when missing and keep their password unless
+Idempotent: each province is built only when it is missing (codes TU-BG and
+TU-BN); the accounts are created when missing and keep their password unless
 ``--reset-passwords``; then the demo data of later apps is loaded
-(``committees.demo.extensions``).
+(``committees.demo.extensions``). ``manage.py demo_reform`` then replays the
+reform of 1 July 2025 on them.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from committees.demo.builder import SEED
 
 class Command(BaseCommand):
     help = (
-        "Load the demo province (Bac Giang Provincial Party Committee, January "
-        "2025) and the demo accounts. Running it again adds nothing twice."
+        "Load the demo provinces (Bac Giang and Bac Ninh Provincial Party "
+        "Committees, January 2025) and the demo accounts. Running it again adds "
+        "nothing twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,0 +1,254 @@
+"""The tree as of a date (restructuring_selectors.tree_on): on both sides of
+each restructuring, with member counts of the day, in a fixed number of
+queries."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from committees import restructuring, services
+from committees.models import MemberStatus
+from committees.restructuring import NewOrganization
+from committees.restructuring_selectors import members_on, tree_on
+from portal.models import User
+from tests.committees.pages import bulk_members
+from tests.committees.restructure import DAY, record
+from tests.factories import K, MemberFactory, org, user
+
+BEFORE = DAY - timedelta(days=1)
+
+
+def shape(tree, pk=None) -> dict:
+    """{name: (parent name, kind, subtree members)} of a dated tree."""
+    names = {n.pk: n.name for n in tree.nodes.values()}
+    return {
+        n.name: (names.get(n.parent_id), n.kind, n.member_count)
+        for n in tree.nodes.values()
+    }
+
+
+def test_a_merger_on_both_sides(tree, admin_user, province_staff, city_member):
+    restructuring.merge_organizations(
+        acting_user=province_staff,
+        sources=[tree.city_grassroots],
+        target=tree.district_grassroots,
+        **record(),
+    )
+    before = shape(tree_on(admin_user, BEFORE))
+    after = shape(tree_on(admin_user, DAY))
+    ward, commune = "Đảng bộ phường Trần Phú", "Đảng bộ xã Đức Thắng"
+    assert before[ward] == ("Đảng bộ thành phố Bắc Giang", K.GRASSROOTS_COMMITTEE, 1)
+    assert before["Chi bộ tổ dân phố số 1"][0] == ward
+    assert before["Đảng bộ thành phố Bắc Giang"][2] == 1
+    assert ward not in after
+    assert after["Chi bộ tổ dân phố số 1"] == (commune, K.CELL, 1)
+    assert after[commune][2] == 1
+    assert after["Đảng bộ thành phố Bắc Giang"][2] == 0
+    assert after["Đảng bộ tỉnh Bắc Giang"][2] == before["Đảng bộ tỉnh Bắc Giang"][2]
+
+
+def test_members_moved_by_a_merger_count_where_they_were(
+    tree, admin_user, province_staff
+):
+    member = MemberFactory(organization=tree.city_cell_2)
+    restructuring.merge_organizations(
+        acting_user=province_staff,
+        sources=[tree.city_cell_2],
+        target=tree.district_cell,
+        **record(),
+    )
+    member.refresh_from_db()
+    assert member.organization == tree.district_cell
+    assert members_on(BEFORE, "")[tree.city_cell_2.pk] == 1
+    assert tree.district_cell.pk not in members_on(BEFORE, "")
+    assert members_on(DAY, "")[tree.district_cell.pk] == 1
+    before = tree_on(admin_user, BEFORE)
+    assert before.nodes[tree.city.pk].member_count == 1
+    assert before.nodes[tree.district.pk].member_count == 0
+    after = tree_on(admin_user, DAY)
+    assert after.nodes[tree.district.pk].member_count == 1
+    assert tree.city_cell_2.pk not in after.nodes
+
+
+def test_a_move_with_a_new_kind_on_both_sides(tree, admin_user, province_staff):
+    restructuring.move_organization(
+        acting_user=province_staff,
+        organization=tree.district_grassroots,
+        new_parent=tree.province,
+        new_kind=K.COMMUNE,
+        **record(),
+    )
+    before = tree_on(admin_user, BEFORE).nodes[tree.district_grassroots.pk]
+    after = tree_on(admin_user, DAY).nodes[tree.district_grassroots.pk]
+    assert (before.parent_id, before.kind) == (tree.district.pk, K.GRASSROOTS_COMMITTEE)
+    assert (after.parent_id, after.kind) == (tree.province.pk, K.COMMUNE)
+    assert after.depth == 2 and before.depth == 3
+
+
+def test_a_renaming_on_both_sides(tree, admin_user, city_staff):
+    restructuring.rename_organization(
+        acting_user=city_staff,
+        organization=tree.city_grassroots,
+        name="Đảng bộ phường Bắc Giang",
+        **record(),
+    )
+    assert tree_on(admin_user, BEFORE).nodes[tree.city_grassroots.pk].name == (
+        "Đảng bộ phường Trần Phú"
+    )
+    assert tree_on(admin_user, DAY).nodes[tree.city_grassroots.pk].name == (
+        "Đảng bộ phường Bắc Giang"
+    )
+
+
+def test_a_change_of_kind_on_both_sides(tree, admin_user, city_staff):
+    lone = org(tree.city, K.GRASSROOTS_CELL, "Chi bộ Trường THPT", "THPT")
+    restructuring.change_organization_kind(
+        acting_user=city_staff,
+        organization=lone,
+        kind=K.GRASSROOTS_COMMITTEE,
+        **record(),
+    )
+    assert tree_on(admin_user, BEFORE).nodes[lone.pk].kind == K.GRASSROOTS_CELL
+    assert tree_on(admin_user, DAY).nodes[lone.pk].kind == K.GRASSROOTS_COMMITTEE
+
+
+def test_a_dissolution_on_both_sides(tree, admin_user, province_staff, city_member):
+    restructuring.dissolve_organization(
+        acting_user=province_staff,
+        organization=tree.city,
+        target=tree.district,
+        **record(),
+    )
+    before = tree_on(admin_user, BEFORE)
+    after = tree_on(admin_user, DAY)
+    assert tree.city.pk in before.nodes
+    assert before.nodes[tree.city_grassroots.pk].parent_id == tree.city.pk
+    assert tree.city.pk not in after.nodes
+    assert after.nodes[tree.city_grassroots.pk].parent_id == tree.district.pk
+    assert after.nodes[tree.district.pk].member_count == 1
+
+
+def test_a_split_on_both_sides(tree, admin_user, city_staff):
+    restructuring.split_organization(
+        acting_user=city_staff,
+        organization=tree.city_grassroots,
+        children=[tree.city_cell_2],
+        new_organization=NewOrganization(
+            "Đảng bộ phường Ngô Quyền", "TP-NQ", K.GRASSROOTS_COMMITTEE, tree.city
+        ),
+        **record(),
+    )
+    before = tree_on(admin_user, BEFORE)
+    after = tree_on(admin_user, DAY)
+    new = next(n for n in after.nodes.values() if n.code == "TP-NQ")
+    assert new.pk not in before.nodes
+    assert before.nodes[tree.city_cell_2.pk].parent_id == tree.city_grassroots.pk
+    assert after.nodes[tree.city_cell_2.pk].parent_id == new.pk
+
+
+def test_provinces_merged_into_a_new_one_show_as_they_were_to_its_staff(
+    tree, province_staff
+):
+    other = org(None, K.PROVINCE, "Đảng bộ tỉnh Bắc Ninh", "TU-BN")
+    org(other, K.DISTRICT, "Đảng bộ thành phố Bắc Ninh", "TP-BN")
+    restructuring.merge_organizations(
+        acting_user=None,
+        sources=[tree.province, other],
+        new_target=NewOrganization(
+            "Đảng bộ tỉnh Bắc Ninh", "TU-BN-2025", K.PROVINCE, None
+        ),
+        **record(),
+    )
+    staff = User.objects.get(pk=province_staff.pk)  # re-scoped to the new root
+    assert staff.scope.code == "TU-BN-2025"
+    before = tree_on(staff, BEFORE)
+    assert {r.code for r in before.roots} == {"TU-BG", "TU-BN"}
+    after = tree_on(staff, DAY)
+    assert [r.code for r in after.roots] == ["TU-BN-2025"]
+    assert {c.code for c in after.roots[0].children} == {"TP-BG", "HU-HH", "TP-BN"}
+
+
+def test_what_moved_out_of_the_scope_is_not_shown(tree, city_staff, province_staff):
+    restructuring.move_organization(
+        acting_user=province_staff,
+        organization=tree.city_grassroots,
+        new_parent=tree.district,
+        **record(),
+    )
+    before = tree_on(city_staff, BEFORE)
+    assert [r.pk for r in before.roots] == [tree.city.pk]
+    assert tree.city_grassroots.pk not in before.nodes
+    outsider_view = tree_on(user("hh", tree.district), BEFORE)
+    # the district's staff see it as it was, at the top (its parent is hidden)
+    assert tree.city_grassroots.pk in {r.pk for r in outsider_view.roots}
+
+
+def test_members_count_only_while_they_were_active(tree, admin_user):
+    MemberFactory(
+        organization=tree.city_cell,
+        status=MemberStatus.DECEASED,
+        status_changed_on=date(2025, 3, 1),
+    )
+    MemberFactory(
+        organization=tree.city_cell,
+        admitted_on=date(2025, 2, 1),
+        official_on=None,
+        status=MemberStatus.PROBATIONARY,
+    )
+    counts = {
+        day: tree_on(admin_user, day).nodes[tree.city_cell.pk].member_count
+        for day in (date(2025, 1, 14), date(2025, 2, 14), date(2025, 10, 1))
+    }
+    assert counts == {date(2025, 1, 14): 1, date(2025, 2, 14): 2, date(2025, 10, 1): 1}
+
+
+def test_organizations_created_later_are_not_there_yet(tree, admin_user):
+    young = services.create_organization(
+        acting_user=None,
+        parent=tree.city_grassroots,
+        name="Chi bộ mới",
+        code="NEW-1",
+        kind=K.CELL,
+        established_on=date(2025, 5, 1),
+    )
+    assert young.pk not in tree_on(admin_user, date(2025, 4, 30)).nodes
+    assert young.pk in tree_on(admin_user, date(2025, 5, 1)).nodes
+
+
+def test_the_flat_rows_close_every_list_they_open(tree, admin_user):
+    rows = tree_on(admin_user, DAY).flat()
+    opened = sum(1 for row in rows if row["node"].children)
+    closed = sum(row["closes"] for row in rows)
+    assert opened == closed
+    assert rows[0]["node"].pk == tree.province.pk
+
+
+@pytest.mark.parametrize("who", ["admin", "staff"])
+def test_the_dated_tree_costs_the_same_queries_at_two_sizes(
+    tree, admin_user, province_staff, who
+):
+    viewer = admin_user if who == "admin" else province_staff
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            dated = tree_on(viewer, DAY)
+        return len(captured), len(dated.nodes)
+
+    restructuring.merge_organizations(
+        acting_user=province_staff,
+        sources=[tree.city_cell_2],
+        target=tree.city_cell,
+        **record(),
+    )
+    small, small_nodes = cost()
+    for i in range(30):
+        grassroots = org(tree.district, K.GRASSROOTS_COMMITTEE, f"Đảng bộ xã {i}")
+        cells = [org(grassroots, K.CELL, f"Chi bộ thôn {i}-{j}") for j in range(3)]
+        bulk_members(cells, 30)
+    large, large_nodes = cost()
+    assert large_nodes > small_nodes + 100
+    assert small == large == 2
