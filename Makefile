@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install dev lint format migrate demo serve worker beat messages clean bench
+.PHONY: run test install dev lint format migrate demo serve worker beat messages clean bench bench-data
 
 # ---------------------------------------------------------------- install
 $(BIN)/python:
@@ -68,6 +68,20 @@ worker: install
 beat: install
 	@mkdir -p var
 	$(BIN)/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+# ---------------------------------------------------------------- benchmark
+# Not part of `make test` (the suite runs there at the tiny scale only).
+# `createdb -h 127.0.0.1 -U postgres portal_bench_province`, then
+# `make bench-data SCALE=province` (or nation) and `make bench SCALE=province`;
+# results in bench/RESULTS.md. The throughput runs need wrk (apt install wrk).
+SCALE    ?= province
+BENCH_DB ?= postgres://postgres@127.0.0.1/portal_bench_$(SCALE)
+
+bench-data: install
+	DATABASE_URL=$(BENCH_DB) PORTAL_TESTING=1 $(MANAGE) generate_scale --scale $(SCALE)
+
+bench: install
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

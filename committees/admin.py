@@ -33,7 +33,7 @@ from portal.admin_scoping import (
 )
 from portal.history import attribute
 
-from . import selectors, services
+from . import selectors, services, timeline
 from .models import (
     ACTIVE_MEMBER_STATUSES,
     LEVEL_OF_KIND,
@@ -145,6 +145,7 @@ class OrganizationAdminForm(ServiceModelForm, MoveNodeForm):
         organization.refresh_from_db()
         attribute(organization, self.acting_user, "moved")
         organization.save()
+        timeline.correct_current_version(organization, parent_too=True)
         return organization
 
 
@@ -402,7 +403,11 @@ class OrganizationAdmin(
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return HttpResponseBadRequest("Refused by the parent kinds")
-        return super().move_node(request)
+        response = super().move_node(request)
+        # A correction of the tree: the dated history follows (undated).
+        node.refresh_from_db()
+        timeline.correct_current_version(node, parent_too=True)
+        return response
 
 
 # ---------------------------------------------------------------- members

@@ -8,6 +8,7 @@ of each row (``visible_to``) and small pure helpers.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from portal.access import ScopedQuerySet
+from portal.access import ScopedQuerySet, scope_path
 from portal.models import TimeStampedModel
 
 from .text import fold
@@ -57,8 +58,11 @@ ALLOWED_PARENT_KINDS: dict[str, frozenset[str | None]] = {
     K.COMMUNE: frozenset({K.PROVINCE}),
     K.GRASSROOTS_COMMITTEE: frozenset({K.DISTRICT, K.DIRECT, K.COMMUNE}),
     K.GRASSROOTS_CELL: frozenset({K.DISTRICT, K.DIRECT, K.COMMUNE}),
-    K.PARTIAL_COMMITTEE: frozenset({K.GRASSROOTS_COMMITTEE}),
-    K.CELL: frozenset({K.GRASSROOTS_COMMITTEE, K.PARTIAL_COMMITTEE}),
+    K.PARTIAL_COMMITTEE: frozenset({K.GRASSROOTS_COMMITTEE, K.COMMUNE}),
+    # Since 1 July 2025 a commune committee holds its villages' cells directly
+    # (Regulation 294-QĐ/TW): former grassroots committees of communes
+    # became commune committees with their cells.
+    K.CELL: frozenset({K.GRASSROOTS_COMMITTEE, K.PARTIAL_COMMITTEE, K.COMMUNE}),
     K.PARTY_GROUP: frozenset({K.CELL, K.GRASSROOTS_CELL}),
 }
 
@@ -76,6 +80,9 @@ LEVEL_OF_KIND: dict[str, str] = {
 
 #: The grassroots organizations: ratings are finalized per one of these.
 GRASSROOTS_KINDS = frozenset({K.GRASSROOTS_COMMITTEE, K.GRASSROOTS_CELL})
+#: Organizations that finalize their members' ratings: the grassroots ones,
+#: and since 1 July 2025 commune committees for the cells they hold directly.
+RATING_UNIT_KINDS = GRASSROOTS_KINDS | {K.COMMUNE}
 #: Kinds whose members are recorded directly (members belong to a cell).
 MEMBER_HOLDING_KINDS = frozenset({K.CELL, K.GRASSROOTS_CELL})
 
@@ -128,6 +135,15 @@ class Organization(MP_Node, TimeStampedModel):
         null=True,
         blank=True,
         help_text=_("Date it was merged or dissolved."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        help_text=_("What it became when it was merged (its successor)."),
     )
     note = models.TextField(_("note"), blank=True)
 
@@ -321,9 +337,22 @@ class Member(TimeStampedModel):
         verbose_name_plural = _("party members")
         ordering = ["search_key", "id"]
         indexes = [
-            models.Index(fields=["search_key", "id"], name="member_search_idx"),
+            # Lists sorted by name read the index alone (status and
+            # organization included): a scope's first page, or the page after
+            # a cursor, without visiting the table (bench/RESULTS.md).
+            models.Index(
+                fields=["search_key", "id"],
+                include=["status", "organization"],
+                name="member_search_idx",
+            ),
             models.Index(fields=["organization", "status"]),
             models.Index(fields=["status", "admitted_on"]),
+            # Admissions of a year (the dashboard), read from the index alone.
+            models.Index(
+                fields=["admitted_on"],
+                include=["organization"],
+                name="member_admitted_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -656,6 +685,13 @@ class Rating(TimeStampedModel):
         indexes = [
             models.Index(fields=["unit", "year", "grade"]),
             models.Index(fields=["year", "grade"]),
+            # Eligibility ("excellent N years in a row"): a member's
+            # excellent years, a tenth of all ratings.
+            models.Index(
+                fields=["member", "year"],
+                condition=Q(grade="excellent", member__isnull=False),
+                name="rating_excellent_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -837,3 +873,556 @@ class DocumentNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}-{self.kind} ({self.issuer}, {self.term})"
+
+
+# ---------------------------------------------------------------- restructuring
+
+#: The first day anything can have existed: the Party was founded on 3
+#: February 1930. The first version of an organization without a known
+#: establishment date starts here.
+BEGINNING = date(1930, 2, 3)
+
+
+class RestructuringKind(models.TextChoices):
+    MERGE = "merge", _("Merger")
+    SPLIT = "split", _("Split")
+    DISSOLVE = "dissolve", _("Dissolution")
+    MOVE = "move", _("Move")
+    RENAME = "rename", _("Renaming")
+    CHANGE_KIND = "change_kind", _("Change of kind")
+
+
+class RestructuringRole(models.TextChoices):
+    SOURCE = "source", _("Merged, dissolved, split or left")
+    TARGET = "target", _("Received or created")
+    MOVED = "moved", _("Moved or changed")
+
+
+class RestructuringQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> RestructuringQuerySet:
+        """A restructuring is visible to whoever sees one of the organizations
+        it touched (an EXISTS, so that no row comes twice)."""
+        prefix = scope_path(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self.all()
+        touched = RestructuringOrganization.objects.filter(
+            restructuring=models.OuterRef("pk"),
+            organization__path__startswith=prefix,
+        )
+        return self.filter(models.Exists(touched))
+
+
+class Restructuring(TimeStampedModel):
+    """One merger, split, dissolution, move, renaming or change of kind, as a
+    decision ordered it; written by ``committees.restructuring`` only."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=RestructuringKind)
+    effective_on = models.DateField(_("effective on"))
+    decision_number = models.CharField(
+        _("decision number"),
+        max_length=32,
+        help_text=_("The number of the decision that ordered it, e.g. 381-QĐ/TU."),
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    organizations = models.ManyToManyField(
+        Organization,
+        through="RestructuringOrganization",
+        related_name="restructurings",
+        verbose_name=_("organizations"),
+    )
+    summary = models.JSONField(
+        _("summary"),
+        default=dict,
+        blank=True,
+        help_text=_("What moved: counts by kind of record."),
+    )
+
+    objects = RestructuringQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("restructuring")
+        verbose_name_plural = _("restructurings")
+        ordering = ["-effective_on", "-id"]
+        indexes = [models.Index(fields=["effective_on", "id"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.decision_number} "
+            f"({self.effective_on:%d/%m/%Y})"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("committees:restructuring_detail", args=[self.pk])
+
+    @property
+    def history_reason(self) -> str:
+        """The change reason written on the history rows it causes."""
+        return f"{self.get_kind_display()} {self.decision_number}"
+
+
+class RestructuringOrganization(models.Model):
+    """An organization a restructuring touched, and how."""
+
+    restructuring = models.ForeignKey(
+        Restructuring,
+        verbose_name=_("restructuring"),
+        on_delete=models.CASCADE,
+        related_name="links",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="restructuring_links",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=RestructuringRole)
+
+    class Meta:
+        verbose_name = _("organization of a restructuring")
+        verbose_name_plural = _("organizations of restructurings")
+        ordering = ["restructuring", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["restructuring", "organization", "role"],
+                name="restructuring_organization_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_role_display()})"
+
+
+class DatedQuerySet(ScopedQuerySet):
+    scope_paths = ("organization__path",)
+
+    def on(self, day: date) -> DatedQuerySet:
+        """Rows valid on ``day``: from ``valid_from`` (included) to
+        ``valid_to`` (excluded; empty while it lasts)."""
+        return self.filter(valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
+
+class OrganizationVersion(models.Model):
+    """An organization's parent, name, kind and status over a period.
+
+    Kept beside the treebeard tree (which is always today's tree) by every
+    service that changes one of these: the tree as of a date is read from
+    here. ``valid_to`` is the first day of the next version.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="versions",
+    )
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until (excluded)"), null=True, blank=True)
+    parent = models.ForeignKey(
+        Organization,
+        verbose_name=_("parent organization"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganizationKind)
+    status = models.CharField(_("status"), max_length=16, choices=OrganizationStatus)
+    restructuring = models.ForeignKey(
+        Restructuring,
+        verbose_name=_("restructuring"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The restructuring that began this version, if any."),
+    )
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organization version")
+        verbose_name_plural = _("organization versions")
+        ordering = ["organization", "valid_from"]
+        indexes = [models.Index(fields=["valid_from", "valid_to"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "valid_from"],
+                name="organization_version_one_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(valid_to__isnull=True),
+                name="organization_version_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="organization_version_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.valid_from:%d/%m/%Y} – {self.valid_to or '…'}"
+
+
+class MemberPlacement(models.Model):
+    """The organization a member belonged to over a period.
+
+    Written when a member is created or moved (by a member edit or a
+    restructuring); members of an organization that moves in the tree keep
+    their placement, since their organization is the same.
+    """
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("party member"),
+        on_delete=models.CASCADE,
+        related_name="placements",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="placements",
+    )
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until (excluded)"), null=True, blank=True)
+    restructuring = models.ForeignKey(
+        Restructuring,
+        verbose_name=_("restructuring"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member placement")
+        verbose_name_plural = _("member placements")
+        ordering = ["member", "valid_from", "id"]
+        indexes = [
+            models.Index(fields=["member", "valid_from"]),
+            models.Index(fields=["organization", "valid_from"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(valid_to__isnull=True),
+                name="member_placement_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="member_placement_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.member_id} in {self.organization_id}: "
+            f"{self.valid_from} – {self.valid_to or '…'}"
+        )
+
+
+# ---------------------------------------------------------------- tallies
+
+
+class MemberTally(models.Model):
+    """The members of one organization (its own, not its subtree's) by
+    status: the dashboard, the tree and the member list add these up over a
+    subtree instead of counting members (5.6 million at the scale of the
+    nation).
+
+    Kept by database triggers on ``Member`` (migration 0007), so that every
+    way of writing members keeps it right: the services, the import's
+    ``bulk_create``, the restructuring's queryset updates, the admin.
+    ``committees.tallies.rebuild`` recounts it; ``differences`` compares.
+    """
+
+    organization = models.OneToOneField(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="member_tally",
+    )
+    probationary = models.IntegerField(_("probationary"), db_default=0)
+    official = models.IntegerField(_("official"), db_default=0)
+    transferred_out = models.IntegerField(_("transferred out"), db_default=0)
+    deceased = models.IntegerField(_("deceased"), db_default=0)
+    expelled = models.IntegerField(_("expelled"), db_default=0)
+    removed = models.IntegerField(_("removed from the rolls"), db_default=0)
+
+    class Meta:
+        verbose_name = _("member tally")
+        verbose_name_plural = _("member tallies")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.probationary + self.official}"
+
+
+class RatingTally(models.Model):
+    """The ratings of a year of the members of one organization (counted
+    where each member is now, as ``Rating.visible_to`` places them), by
+    grade. Kept by database triggers on ``Rating`` and ``Member`` (a member
+    who moves takes their ratings along)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="rating_tallies",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    excellent = models.IntegerField(_("excellent"), db_default=0)
+    good = models.IntegerField(_("good"), db_default=0)
+    completed = models.IntegerField(_("completed"), db_default=0)
+    not_completed = models.IntegerField(_("not completed"), db_default=0)
+
+    class Meta:
+        verbose_name = _("rating tally")
+        verbose_name_plural = _("rating tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "year"], name="rating_tally_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "organization"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}"
+
+
+# ---------------------------------------------------------------- transfers
+
+#: A transfer letter must be presented at the receiving organization within
+#: this many days of its date (DOMAIN.md §3); after that it is overdue.
+TRANSFER_DUE_DAYS = 30
+
+
+class TransferKind(models.TextChoices):
+    OFFICIAL = "official", _("Official transfer")
+    TEMPORARY = "temporary", _("Temporary transfer")
+    INTERNAL = "internal", _("Move within the scope")
+
+
+class TransferStatus(models.TextChoices):
+    ISSUED = "issued", _("Awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TransferQuerySet(ScopedQuerySet):
+    """A transfer is seen by both sides: whoever sees the sending
+    organization and whoever sees the receiving one. The receiving side
+    sees the transferred member only through the transfer (``Member`` stays
+    scoped by the member's organization, the sender's until acceptance)."""
+
+    scope_paths = ("from_organization__path", "to_organization__path")
+
+    def pending(self) -> TransferQuerySet:
+        return self.filter(status=TransferStatus.ISSUED)
+
+    def overdue(self, today: date) -> TransferQuerySet:
+        return self.filter(status=TransferStatus.ISSUED, due_on__lt=today)
+
+
+class Transfer(TimeStampedModel):
+    """A member's transfer of party activity (chuyển sinh hoạt đảng).
+
+    Official: the sending organization issues a letter; the member stays on
+    its roll until the receiving organization accepts (the member moves) or
+    returns it. Temporary: the member attends elsewhere for a while and
+    stays on the sending roll. Internal: a move within one scope, recorded
+    as accepted on its effective date. Written by ``committees.transfers``
+    only.
+    """
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("party member"),
+        on_delete=models.PROTECT,
+        related_name="transfers",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=TransferKind)
+    from_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+    )
+    to_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+    )
+    issuer = models.ForeignKey(
+        Organization,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The grassroots organization that issued the letter."),
+    )
+    letter_number = models.CharField(_("letter number"), max_length=32, blank=True)
+    letter_serial = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    letter_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
+    letter_date = models.DateField(_("letter date"), null=True, blank=True)
+    due_on = models.DateField(
+        _("to be accepted by"),
+        null=True,
+        blank=True,
+        help_text=_("The letter date plus 30 days."),
+    )
+    effective_on = models.DateField(
+        _("effective on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the member joined the receiving organization (for a "
+            "temporary transfer, the first day of attendance there)."
+        ),
+    )
+    ends_on = models.DateField(
+        _("until"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of a temporary transfer."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=TransferStatus,
+        default=TransferStatus.ISSUED,
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(
+        _("reason for returning or cancelling"), blank=True
+    )
+
+    history = HistoricalRecords(excluded_fields=["letter_serial", "letter_year"])
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="transfer_status_due_idx"),
+            models.Index(fields=["member", "status"], name="transfer_member_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status="issued"),
+                name="transfer_one_pending_per_member",
+                violation_error_message=_(
+                    "This member already has a transfer awaiting acceptance."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["issuer", "letter_year", "letter_serial"],
+                condition=Q(letter_serial__isnull=False),
+                name="transfer_letter_number_unique",
+                violation_error_message=_(
+                    "This letter number is already taken for the year."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_organization=F("to_organization")),
+                name="transfer_goes_somewhere",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(effective_on__isnull=True)
+                | Q(ends_on__gte=F("effective_on")),
+                name="transfer_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        number = f" {self.letter_number}" if self.letter_number else ""
+        return f"{self.get_kind_display()}{number}: {self.member}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("committees:transfer_detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == TransferStatus.ISSUED
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_pending and self.due_on is not None and self.due_on < today
+
+
+class ExcellentRun(models.Model):
+    """A member's run of consecutive years rated excellent (2020–2024 is one
+    run of five), at the member's organization now: "excellent N years in a
+    row" is one indexed look-up here instead of a window over every rating
+    of a province (``awards.selectors.consecutive_excellent_members``).
+
+    Kept by database triggers on ``Rating`` and ``Member`` (migration 0011),
+    like the tallies; ``committees.tallies.rebuild`` recomputes them.
+    """
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("party member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # run_org_idx begins with it
+    )
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+
+    class Meta:
+        verbose_name = _("run of excellent years")
+        verbose_name_plural = _("runs of excellent years")
+        indexes = [
+            models.Index(fields=["organization", "last_year"], name="run_org_idx"),
+            models.Index(fields=["last_year", "first_year"], name="run_years_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.first_year}–{self.last_year}"

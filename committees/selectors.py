@@ -12,8 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -22,17 +25,20 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import pagination
+from portal.access import scope_path
 from portal.history import diff_rows
 
+from . import tallies
 from .dates import PartyAge, add_months, compute_party_age
 from .models import (
     ACTIVE_MEMBER_STATUSES,
-    GRASSROOTS_KINDS,
     MEMBER_HOLDING_KINDS,
+    RATING_UNIT_KINDS,
     Body,
     FinalizationStatus,
     Grade,
@@ -53,42 +59,32 @@ from .services import PROBATION_MONTHS, max_excellent, regulation_for
 def subtree_member_count() -> Coalesce:
     """Annotation: active members of an organization's whole subtree.
 
-    One correlated subquery per row of the outer query, all in one SQL
-    statement, so a page of nodes costs one query whatever their number.
+    Added up from the member tallies (``committees.tallies``), one
+    correlated sum per row; pages that list nodes use
+    ``tallies.with_member_counts`` instead (one range scan for all).
     """
-    members = (
-        Member.objects.filter(
-            organization__path__startswith=OuterRef("path"),
-            status__in=ACTIVE_MEMBER_STATUSES,
-        )
-        .order_by()
-        .values(dummy=Value(1))
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
+    return tallies.subtree_active_count()
 
 
-def tree_roots(user: Any) -> QuerySet[Organization]:
-    """The top of the tree the user sees: their scope, or the roots."""
+def tree_roots(user: Any) -> list[Organization]:
+    """The top of the tree the user sees (their scope, or the roots), each
+    with its subtree's active members: two queries."""
     if user.is_superuser:
         qs = Organization.objects.filter(depth=1)
     else:
         qs = Organization.objects.filter(pk=user.scope_id)
-    return qs.annotate(member_count=subtree_member_count())
+    return tallies.with_member_counts(qs)
 
 
-def organization_children(
-    user: Any, organization: Organization
-) -> QuerySet[Organization]:
-    """Children of a node (scoped), each with its subtree's member count."""
-    return (
+def organization_children(user: Any, organization: Organization) -> list[Organization]:
+    """Children of a node (scoped), each with its subtree's member count:
+    two queries, whatever the number of children."""
+    return tallies.with_member_counts(
         Organization.objects.visible_to(user)
         .filter(
             path__startswith=organization.path,
             depth=organization.depth + 1,
         )
-        .annotate(member_count=subtree_member_count())
         .order_by("status", "name")
     )
 
@@ -159,7 +155,8 @@ def member_list(
         qs = qs.filter(status__in=ACTIVE_MEMBER_STATUSES)
     elif status:
         qs = qs.filter(status=status)
-    if organization is not None:
+    if organization is not None and organization.path != scope_path(user):
+        # (The same range twice would make PostgreSQL square its estimate.)
         qs = qs.in_subtree(organization)
     if admission_year:
         qs = qs.filter(
@@ -182,7 +179,8 @@ def member_for_page(user: Any, pk: int) -> Member:
                     "organization", "term"
                 ).order_by("-started_on", "rank"),
             ),
-            Prefetch("ratings", queryset=Rating.objects.order_by("-year")),
+            # Each with its lock (finalized or not) in the same query.
+            Prefetch("ratings", queryset=with_lock_annotation(Rating.objects)),
         )
         .get(pk=pk)
     )
@@ -275,23 +273,45 @@ def organization_ratings(organization: Organization) -> QuerySet[Rating]:
 
 
 def dashboard(user: Any, today: date | None = None) -> dict[str, Any]:
-    """Figures for the user's scope: a fixed number of aggregate queries."""
+    """The dashboard's figures for the user's scope, kept in the cache for
+    ``DASHBOARD_CACHE_SECONDS`` (shared by everyone with the same scope): the
+    most visited page then costs a cache read instead of five aggregates,
+    and its figures are at most that old."""
     today = today or timezone.localdate()
+    prefix = scope_path(user)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds or prefix is None:
+        return dashboard_figures(user, today)
+    key = f"dashboard:{prefix}:{today.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = dashboard_figures(user, today)
+        cache.set(key, figures, seconds)
+    return figures
+
+
+def dashboard_figures(user: Any, today: date | None = None) -> dict[str, Any]:
+    """Figures for the user's scope: a fixed number of aggregate queries.
+
+    Members by status and last year's ratings are added up from the
+    tallies (one row per organization, not per member); the admissions of
+    the year and the probationary members due are small sets read through
+    their indexes.
+    """
+    today = today or timezone.localdate()
+    prefix = scope_path(user)
     members = Member.objects.visible_to(user)
-    by_status = dict(members.values_list("status").annotate(n=Count("pk")).order_by())
-    admissions = members.filter(admitted_on__year=today.year).count()
+    by_status = tallies.members_by_status(prefix)
+    admissions = members.filter(
+        admitted_on__gte=date(today.year, 1, 1),
+        admitted_on__lte=date(today.year, 12, 31),
+    ).count()
     due = members.filter(
         status=MemberStatus.PROBATIONARY,
         admitted_on__lte=add_months(today, -PROBATION_MONTHS),
     ).count()
     last_year = today.year - 1
-    ratings = dict(
-        Rating.objects.visible_to(user)
-        .filter(year=last_year, member__isnull=False)
-        .values_list("grade")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    ratings = tallies.ratings_by_grade(prefix, last_year)
     organizations = (
         Organization.objects.visible_to(user)
         .active()
@@ -314,13 +334,67 @@ def dashboard(user: Any, today: date | None = None) -> dict[str, Any]:
 
 
 def admission_years(user: Any) -> list[int]:
-    """Years that appear as admission years in the scope, newest first."""
-    return list(
+    """Years a member of the scope may have been admitted in, newest first:
+    from the earliest admission (one index read) to this year."""
+    # ORDER BY … LIMIT 1 rather than MIN(): with the join of the scope,
+    # PostgreSQL reads the admission index from its start only this way.
+    first = (
         Member.objects.visible_to(user)
-        .annotate(y=ExtractYear("admitted_on"))
-        .values_list("y", flat=True)
-        .distinct()
-        .order_by("-y")
+        .order_by("admitted_on")
+        .values_list("admitted_on", flat=True)
+        .first()
+    )
+    if first is None:
+        return []
+    return list(range(timezone.localdate().year, first.year - 1, -1))
+
+
+def member_total(
+    user: Any,
+    members: QuerySet[Member],
+    *,
+    q: str = "",
+    status: str = "",
+    organization: Organization | None = None,
+    admission_year: int | None = None,
+) -> int | None:
+    """How many members the list holds: added up from the tallies when the
+    only filters are the status and the organization (the usual case, and
+    the costly one: a whole province or nation); None for a search (the
+    page counts its matches in the same statement, ``member_page``), counted
+    otherwise."""
+    if q:
+        return None
+    if admission_year:
+        return members.count()
+    # A chosen organization lies inside the scope (the view checked it).
+    prefix = organization.path if organization is not None else scope_path(user)
+    by_status = tallies.members_by_status(prefix)
+    if status == "active":
+        return sum(by_status[s] for s in ACTIVE_MEMBER_STATUSES)
+    if status:
+        return by_status.get(status, 0)
+    return sum(by_status.values())
+
+
+def first_members(members: QuerySet[Member], count: int) -> list[Member]:
+    """The first members of a list, in its order, read key first
+    (``portal.pagination.fetch``: the name index answers the filter)."""
+    ordering = members.query.order_by or MEMBER_SORTS["name"]
+    return pagination.fetch(members, list(ordering), count)
+
+
+def member_page(
+    members: QuerySet[Member], params: Any, *, sort: str, count: int | None
+) -> pagination.KeysetPage:
+    """A page of the member list: keyset pagination on the sort's columns
+    (``portal.pagination``), so that page 500 costs what page 1 does."""
+    return pagination.paginate(
+        members,
+        params,
+        ordering=MEMBER_SORTS.get(sort, MEMBER_SORTS["name"]),
+        per_page=settings.PAGE_SIZE,
+        count=None if count is None else (lambda: count),
     )
 
 
@@ -350,14 +424,56 @@ def organizations_with_counts() -> QuerySet[Organization]:
     return Organization.objects.annotate(member_count=subtree_member_count())
 
 
-def member_filter_organizations(user: Any) -> QuerySet[Organization]:
-    """The organizations the member list's filter offers: grassroots and up."""
-    return (
+def with_member_count(organization: Organization) -> Organization:
+    """The organization with ``member_count``, its subtree's active members
+    (one query, a range scan of the tallies)."""
+    return tallies.with_member_counts([organization])[0]
+
+
+def children_with_counts(user: Any, organization: Organization) -> list[Organization]:
+    """The children of an organization's page (scoped), each with its
+    subtree's active members, and the organization's own ``member_count``:
+    two queries in all."""
+    children = list(
+        Organization.objects.visible_to(user)
+        .filter(path__startswith=organization.path, depth=organization.depth + 1)
+        .order_by("status", "name")
+    )
+    tallies.with_member_counts([organization, *children])
+    return children
+
+
+def member_filter_organizations(user: Any) -> list[Organization]:
+    """The organizations the member list's filter offers: grassroots and up,
+    as many levels as fit in the select (``organization_options``)."""
+    return organization_options(
         Organization.objects.visible_to(user)
         .filter(kind__in=MEMBER_FILTER_KINDS)
         .only("pk", "name", "code", "depth", "path", "status", "kind")
-        .order_by("path")
     )
+
+
+#: At most this many organizations in a page's organization select; deeper
+#: ones come in through ``?org=`` (shown as a chip or added to the select), so
+#: that a nation's select (100,000 organizations) stays short.
+ORGANIZATION_OPTIONS_LIMIT = 400
+
+
+def organization_options(
+    queryset: QuerySet[Organization], *, limit: int = ORGANIZATION_OPTIONS_LIMIT
+) -> list[Organization]:
+    """The organizations of ``queryset`` from the top down, level by level,
+    as long as they fit in ``limit`` (the top level always): two queries."""
+    by_depth = dict(
+        queryset.order_by().values_list("depth").annotate(n=Count("pk")).order_by()
+    )
+    total, deepest = 0, 0
+    for depth in sorted(by_depth):
+        if deepest and total + by_depth[depth] > limit:
+            break
+        total += by_depth[depth]
+        deepest = depth
+    return list(queryset.filter(depth__lte=deepest).order_by("path"))
 
 
 def committee_by_body(organization: Organization) -> list[tuple[Body, list[Position]]]:
@@ -412,9 +528,22 @@ def member_history(member: Member, limit: int = 30) -> list[dict[str, Any]]:
     return entries[:limit]
 
 
+def with_lock_annotation(ratings: QuerySet[Rating]) -> QuerySet[Rating]:
+    """Ratings, newest first, each annotated ``is_locked`` (finalized)."""
+    finalized = RatingFinalization.objects.filter(
+        unit=OuterRef("unit"),
+        year=OuterRef("year"),
+        status=FinalizationStatus.FINALIZED,
+    )
+    return ratings.annotate(is_locked=Exists(finalized)).order_by("-year")
+
+
 def with_lock_state(ratings: Any) -> list[Rating]:
-    """The ratings, each marked ``is_locked`` when finalized: one query."""
+    """The ratings, each marked ``is_locked`` when finalized: one query (none
+    when they come annotated by ``with_lock_annotation``)."""
     ratings = list(ratings)
+    if all(hasattr(rating, "is_locked") for rating in ratings):
+        return ratings
     pairs = {(r.unit_id, r.year) for r in ratings}
     locked: set[tuple[int, int]] = set()
     if pairs:
@@ -491,7 +620,7 @@ def unit_overview(user: Any, year: int) -> QuerySet[Organization]:
     finalization = RatingFinalization.objects.filter(unit=OuterRef("pk"), year=year)
     return (
         Organization.objects.visible_to(user)
-        .filter(kind__in=GRASSROOTS_KINDS)
+        .filter(kind__in=RATING_UNIT_KINDS)
         .annotate(
             member_count=subtree_member_count(),
             rated=_count(ratings),

@@ -23,12 +23,13 @@ from django.utils.translation import ngettext
 from portal.access import ensure_in_scope
 from portal.history import attribute
 
+from . import timeline
 from .dates import add_months
 from .models import (
     ACTIVE_MEMBER_STATUSES,
     ALLOWED_PARENT_KINDS,
-    GRASSROOTS_KINDS,
     MEMBER_HOLDING_KINDS,
+    RATING_UNIT_KINDS,
     ROLE_BODIES,
     FinalizationStatus,
     Grade,
@@ -103,8 +104,12 @@ def create_organization(
     organization.full_clean(exclude=["path", "depth", "numchild"])
     attribute(organization, acting_user)
     if parent is None:
-        return Organization.objects.add_root(instance=organization)
-    return Organization.objects.add_child(parent, instance=organization)
+        organization = Organization.objects.add_root(instance=organization)
+    else:
+        organization = Organization.objects.add_child(parent, instance=organization)
+    # The dated history (committees.timeline) starts with its first version.
+    timeline.open_first_version(organization, parent=parent)
+    return organization
 
 
 @transaction.atomic
@@ -125,6 +130,9 @@ def update_organization(
     organization.full_clean()
     attribute(organization, acting_user)
     organization.save()
+    # A correction: the dated history takes it as it is (a renaming with an
+    # effective date is committees.restructuring.rename_organization).
+    timeline.correct_current_version(organization)
     return organization
 
 
@@ -192,17 +200,25 @@ def check_member_rules(member: Member) -> None:
         raise ValidationError(errors)
 
 
-def _save_member(member: Member, acting_user: Any, reason: str = "") -> Member:
+def clean_member(member: Member, *, bulk: bool = False) -> None:
+    """Tidy a member's fields, then check the field validators and the
+    membership rules together, each error next to its field.
+
+    ``bulk`` (imports of many rows) leaves out the checks that cost one
+    query per member: uniqueness and the organization's existence. The
+    caller checks those for all its rows at once.
+    """
     member.full_name = " ".join(member.full_name.split())
     member.card_number = member.card_number.strip()
     member.citizen_id = (member.citizen_id or "").strip() or None
     if member.status in ACTIVE_MEMBER_STATUSES:
         member.status_changed_on = None
-    # Field checks and membership rules are reported together, each next to
-    # its field; the table constraints (which say the same more bluntly) last.
+    options: dict[str, Any] = {"validate_constraints": False}
+    if bulk:
+        options.update(exclude=["organization"], validate_unique=False)
     errors: dict[str, list[str]] = {}
     for check in (
-        lambda: member.full_clean(validate_constraints=False),
+        lambda: member.full_clean(**options),
         lambda: check_member_rules(member),
     ):
         try:
@@ -214,6 +230,11 @@ def _save_member(member: Member, acting_user: Any, reason: str = "") -> Member:
                 )
     if errors:
         raise ValidationError(errors)
+
+
+def _save_member(member: Member, acting_user: Any, reason: str = "") -> Member:
+    # The table constraints (which say what the rules say, more bluntly) last.
+    clean_member(member)
     member.validate_constraints()
     attribute(member, acting_user, reason)
     member.save()
@@ -227,7 +248,9 @@ def create_member(*, acting_user: Any, **data: Any) -> Member:
         raise ValueError(f"Unknown member fields {sorted(unknown)}")
     member = Member(**data)
     ensure_in_scope(acting_user, member.organization)
-    return _save_member(member, acting_user)
+    member = _save_member(member, acting_user)
+    timeline.place_new_member(member)
+    return member
 
 
 @transaction.atomic
@@ -243,10 +266,19 @@ def update_member(
         .get(pk=member.pk)
     )
     ensure_in_scope(acting_user, member.organization)
+    old_organization_id = member.organization_id
     for field, value in changes.items():
         setattr(member, field, value)
     ensure_in_scope(acting_user, member.organization)
-    return _save_member(member, acting_user, reason)
+    member = _save_member(member, acting_user, reason)
+    if member.organization_id != old_organization_id:
+        # Moved today (a restructuring moves members on its effective date).
+        timeline.move_members(
+            [(member.pk, old_organization_id, member.admitted_on)],
+            to=member.organization_id,
+            on=timezone.localdate(),
+        )
+    return member
 
 
 @transaction.atomic
@@ -445,7 +477,7 @@ def rating_unit(
     chain = {o.path: o for o in Organization.objects.filter(path__in=paths)}
     for path in reversed(paths):
         node = chain[path]
-        if node.kind in GRASSROOTS_KINDS:
+        if node.kind in RATING_UNIT_KINDS:
             return node
     return chain[paths[-1]]
 

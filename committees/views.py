@@ -34,7 +34,13 @@ from django.views.decorators.http import require_safe
 
 from portal.access import get_visible_or_404, is_in_scope, staff_required
 
-from . import selectors, services
+from . import (
+    restructuring_selectors,
+    restructuring_views,
+    selectors,
+    services,
+    transfer_selectors,
+)
 from .forms import (
     BulkRatingForm,
     ChildOrganizationForm,
@@ -51,8 +57,8 @@ from .forms import (
     member_label,
 )
 from .models import (
-    GRASSROOTS_KINDS,
     MEMBER_HOLDING_KINDS,
+    RATING_UNIT_KINDS,
     Grade,
     Interruption,
     Member,
@@ -105,8 +111,15 @@ def _form_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 @staff_required()
 @require_safe
 def organization_tree(request: HttpRequest) -> HttpResponse:
+    as_of_form, day = restructuring_views.as_of(request)
+    if day is not None:  # ?on=2025-01-14: the tree as it stood that day
+        return restructuring_views.organization_tree_on(request, as_of_form, day)
     nodes = selectors.tree_roots(request.user)
-    return render(request, "committees/organization_tree.html", {"nodes": nodes})
+    return render(
+        request,
+        "committees/organization_tree.html",
+        {"nodes": nodes, "as_of_form": as_of_form},
+    )
 
 
 @staff_required()
@@ -122,24 +135,32 @@ def organization_children(request: HttpRequest, org_id: int) -> HttpResponse:
 @staff_required()
 def organization_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     user = request.user
-    organization = get_visible_or_404(
-        selectors.organizations_with_counts(), user, pk=org_id
-    )
+    organization = get_visible_or_404(Organization, user, pk=org_id)
     if refused := _refuse(request, READ):
         return refused
+    as_of_form, day = restructuring_views.as_of(request)
+    if day is not None:  # ?on=2025-01-14: as it stood that day
+        return restructuring_views.organization_detail_on(
+            request, organization, as_of_form, day
+        )
+    children = selectors.children_with_counts(user, organization)
     ratings = selectors.with_lock_state(selectors.organization_ratings(organization))
     members = selectors.member_list(user, organization=organization, status="active")
     context = {
         "organization": organization,
         "breadcrumbs": selectors.visible_ancestors(user, organization),
         "committee": selectors.committee_by_body(organization),
-        "children": selectors.organization_children(user, organization),
-        "members": members[: settings.PAGE_SIZE],
+        "children": children,
+        "members": selectors.first_members(members, settings.PAGE_SIZE),
         "ratings": ratings,
         "history": selectors.history_rows(organization),
         "rating_year": timezone.localdate().year - 1,
-        "is_unit": organization.kind in GRASSROOTS_KINDS,
+        "is_unit": organization.kind in RATING_UNIT_KINDS,
         "is_cell": organization.kind in MEMBER_HOLDING_KINDS,
+        # restructuring: what merged into it, and what touched it
+        "lineage": restructuring_selectors.lineage(organization),
+        "restructurings": restructuring_selectors.restructurings_of(organization)[:10],
+        "as_of_form": as_of_form,
     }
     return render(request, "committees/organization_detail.html", context)
 
@@ -373,9 +394,19 @@ def member_list(request: HttpRequest) -> HttpResponse:
     top = min((o.depth for o in options), default=0)
     for option in options:
         option.indent = "\u00a0\u00a0" * (option.depth - top)
+    total = selectors.member_total(
+        user,
+        members,
+        q=filters.get("q") or "",
+        status=filters.get("status") or "",
+        organization=chosen,
+        admission_year=filters.get("admission_year"),
+    )
+    page_obj = selectors.member_page(members, request.GET, sort=sort, count=total)
+    transfer_selectors.mark_in_transfer(list(page_obj))  # "in transfer" badges
     context = {
         "form": form,
-        "page_obj": _paginate(request, members),
+        "page_obj": page_obj,
         "sort": sort,
         "organizations": options,
         "chosen": chosen,
@@ -429,6 +460,7 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         "due_official": selectors.is_due_official(member),
         "interruption_form": InterruptionForm(),
         "rating_year": timezone.localdate().year - 1,
+        "transfer_panel": transfer_selectors.member_panel(user, member),
     }
     return render(request, "committees/member_detail.html", context)
 
@@ -746,7 +778,7 @@ def rating_delete(request: HttpRequest, rating_id: int) -> HttpResponse:
 def _unit(request: HttpRequest, org_id: int) -> Organization:
     """A grassroots organization: the unit that finalizes members' ratings."""
     unit = _organization(request, org_id)
-    if unit.kind not in GRASSROOTS_KINDS:
+    if unit.kind not in RATING_UNIT_KINDS:
         raise Http404
     return unit
 
@@ -756,11 +788,11 @@ def unit_ratings(request: HttpRequest, org_id: int, year: int) -> HttpResponse:
     unit = _organization(request, org_id)
     if refused := _refuse(request, READ):
         return refused
-    if unit.kind not in GRASSROOTS_KINDS:
+    if unit.kind not in RATING_UNIT_KINDS:
         # A cell (or partial committee): the page of the grassroots
         # organization that finalizes its members' ratings.
         finalizer = services.unit_for_members_of(unit)
-        if finalizer.kind not in GRASSROOTS_KINDS or not is_in_scope(
+        if finalizer.kind not in RATING_UNIT_KINDS or not is_in_scope(
             request.user, finalizer.path
         ):
             raise Http404

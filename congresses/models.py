@@ -521,3 +521,50 @@ class CalendarFeed(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("congresses:calendar_feed_public") + f"?token={self.token}"
+
+
+# ---------------------------------------------------------------- stored rule problems
+
+
+class ScheduleProblemQuerySet(ScopedQuerySet):
+    scope_paths = ("congress__organization__path",)
+
+
+class ScheduleProblem(models.Model):
+    """A breach of the schedule rules by a congress, as
+    ``selectors.schedule_problems`` finds it, kept for the rules report and
+    the timeline of large scopes (``congresses.problems`` refreshes the rows
+    of a province whenever one of its congresses, the level windows or its
+    tree change). The forms and services check a congress live, not here."""
+
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.CASCADE, related_name="+"
+    )
+    congress = models.ForeignKey(
+        Congress,
+        verbose_name=_("congress"),
+        on_delete=models.CASCADE,
+        related_name="schedule_problems",
+    )
+    #: 0 error, 1 overridden (an accepted error), 2 warning: the report's order
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    level = models.CharField(_("level"), max_length=16)
+    code = models.CharField(_("rule"), max_length=32)
+    conflicting = models.ForeignKey(
+        Congress,
+        verbose_name=_("conflicting congress"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ScheduleProblemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("schedule problem")
+        verbose_name_plural = _("schedule problems")
+        indexes = [models.Index(fields=["term", "rank"], name="schedule_problem_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.congress_id}: {self.code}"

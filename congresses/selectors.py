@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +44,7 @@ from portal.access import scope_path
 from portal.history import diff_rows
 
 from .models import (
+    LIVE_STATUSES,
     CalendarFeed,
     Congress,
     CongressStatus,
@@ -159,6 +173,77 @@ def _level_label(level: str) -> str:
     return str(Level(level).label)
 
 
+def problem_message(
+    code: str,
+    congress: Congress,
+    conflicting: Congress | None = None,
+    window: LevelWindow | None = None,
+) -> str:
+    """The message of a rule breach (also for the stored problems)."""
+    c = congress
+    if code == BELOW_NOT_OVER:
+        return _(
+            "The congress of %(organization)s (%(dates)s) must come after "
+            "the congresses of the organizations below it, but %(other)s "
+            "holds its congress on %(other_dates)s."
+        ) % {
+            "organization": c.organization,
+            "dates": congress_dates(c),
+            "other": conflicting.organization,
+            "other_dates": congress_dates(conflicting),
+        }
+    if code == AFTER_DEADLINE:
+        return _(
+            "The congress of %(organization)s ends on %(end)s, "
+            "after the deadline of its level (%(level)s): "
+            "%(deadline)s."
+        ) % {
+            "organization": c.organization,
+            "end": fmt(c.ends_on),
+            "level": _level_label(window.level),
+            "deadline": fmt(window.deadline),
+        }
+    if code == TOO_LONG:
+        return _(
+            "The congress of %(organization)s lasts %(days)s days; "
+            "its level (%(level)s) allows at most %(max)s."
+        ) % {
+            "organization": c.organization,
+            "days": c.days,
+            "level": _level_label(window.level),
+            "max": window.max_days,
+        }
+    if code == BEFORE_MODEL:
+        return _(
+            "The congress of %(organization)s (%(dates)s) is not "
+            "after the model congress of %(other)s (%(other_dates)s)."
+        ) % {
+            "organization": c.organization,
+            "dates": congress_dates(c),
+            "other": conflicting.organization,
+            "other_dates": congress_dates(conflicting),
+        }
+    raise ValueError(code)
+
+
+def make_problem(
+    level: str,
+    code: str,
+    congress: Congress,
+    conflicting: Congress | None = None,
+    windows: dict[str, LevelWindow] | None = None,
+) -> Problem:
+    window = (windows or {}).get(congress.organization.level)
+    return Problem(
+        level,
+        code,
+        problem_message(code, congress, conflicting, window),
+        congress.organization,
+        congress,
+        conflicting,
+    )
+
+
 def _rule_problems(
     congresses: list[Congress],
     windows: dict[str, LevelWindow],
@@ -185,24 +270,7 @@ def _rule_problems(
                 latest_below[p] = d
 
     def below_problem(c: Congress, d: Congress) -> Problem:
-        return Problem(
-            _error_level(c),
-            BELOW_NOT_OVER,
-            _(
-                "The congress of %(organization)s (%(dates)s) must come after "
-                "the congresses of the organizations below it, but %(other)s "
-                "holds its congress on %(other_dates)s."
-            )
-            % {
-                "organization": c.organization,
-                "dates": congress_dates(c),
-                "other": d.organization,
-                "other_dates": congress_dates(d),
-            },
-            c.organization,
-            c,
-            d,
-        )
+        return make_problem(_error_level(c), BELOW_NOT_OVER, c, d)
 
     targets = [focus] if focus is not None else congresses
     for c in targets:
@@ -213,42 +281,11 @@ def _rule_problems(
         if window is not None:
             if c.ends_on > window.deadline:
                 problems.append(
-                    Problem(
-                        _error_level(c),
-                        AFTER_DEADLINE,
-                        _(
-                            "The congress of %(organization)s ends on %(end)s, "
-                            "after the deadline of its level (%(level)s): "
-                            "%(deadline)s."
-                        )
-                        % {
-                            "organization": c.organization,
-                            "end": fmt(c.ends_on),
-                            "level": _level_label(window.level),
-                            "deadline": fmt(window.deadline),
-                        },
-                        c.organization,
-                        c,
-                    )
+                    make_problem(_error_level(c), AFTER_DEADLINE, c, None, windows)
                 )
             if c.days > window.max_days:
                 problems.append(
-                    Problem(
-                        _error_level(c),
-                        TOO_LONG,
-                        _(
-                            "The congress of %(organization)s lasts %(days)s days; "
-                            "its level (%(level)s) allows at most %(max)s."
-                        )
-                        % {
-                            "organization": c.organization,
-                            "days": c.days,
-                            "level": _level_label(window.level),
-                            "max": window.max_days,
-                        },
-                        c.organization,
-                        c,
-                    )
+                    make_problem(_error_level(c), TOO_LONG, c, None, windows)
                 )
     if focus is not None:
         # The congresses above the focus that it would put out of order.
@@ -276,25 +313,7 @@ def _rule_problems(
                 continue
             if focus is not None and focus.is_model and focus in late_models:
                 m = focus
-            problems.append(
-                Problem(
-                    WARNING,
-                    BEFORE_MODEL,
-                    _(
-                        "The congress of %(organization)s (%(dates)s) is not "
-                        "after the model congress of %(other)s (%(other_dates)s)."
-                    )
-                    % {
-                        "organization": c.organization,
-                        "dates": congress_dates(c),
-                        "other": m.organization,
-                        "other_dates": congress_dates(m),
-                    },
-                    c.organization,
-                    c,
-                    m,
-                )
-            )
+            problems.append(make_problem(WARNING, BEFORE_MODEL, c, m))
     return problems
 
 
@@ -487,14 +506,22 @@ def congress_list(
                 )
             )
         ).exclude(status=CongressStatus.CANCELLED)
+    # Correlated counts rather than a join and GROUP BY: the database counts
+    # the milestones of the page's congresses only (and not at all for the
+    # paginator's count), unless the list is sorted by them.
+    milestones = Milestone.objects.filter(congress=OuterRef("pk"))
     qs = qs.annotate(
-        milestone_count=Count("milestones", distinct=True),
-        open_count=Count(
-            "milestones", filter=Q(milestones__done_at__isnull=True), distinct=True
-        ),
-        overdue_count=Count("milestones", filter=_overdue_q(today), distinct=True),
+        milestone_count=_count(milestones),
+        open_count=_count(milestones.filter(done_at__isnull=True)),
+        overdue_count=_count(milestones.filter(done_at__isnull=True, due_on__lt=today)),
     )
     return qs.order_by(*CONGRESS_SORTS.get(sort, CONGRESS_SORTS["date"]))
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """Annotation: the number of rows of a correlated queryset (0 for none)."""
+    counted = queryset.order_by().values(dummy=Value(1)).annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
 
 
 def parse_month(value: str) -> date | None:
@@ -507,12 +534,21 @@ def parse_month(value: str) -> date | None:
 
 
 def schedule_months(user: Any, term: Term | None) -> list[date]:
-    """First days of the months in which the scope's congresses start."""
+    """First days of the months from the scope's first congress to its last
+    (one query: the first and last dates, read from the term's date index,
+    not every congress of a nation)."""
     qs = Congress.objects.visible_to(user)
     if term is not None:
         qs = qs.filter(term=term)
-    days = qs.dates("starts_on", "month")
-    return list(days)
+    span = qs.aggregate(first=Min("starts_on"), last=Max("starts_on"))
+    if span["first"] is None:
+        return []
+    months = []
+    month = span["first"].replace(day=1)
+    while month <= span["last"]:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
 
 
 # ---------------------------------------------------------------- timeline
@@ -523,6 +559,27 @@ class TimelineLevel:
     level: str
     label: str
     cells: list[list[Congress]] = field(default_factory=list)
+    #: for a large scope, a count per month instead of the congresses
+    summaries: list[TimelineCell | None] = field(default_factory=list)
+
+
+@dataclass
+class TimelineCell:
+    """A month of a level in a large scope: counts, and a link to the list."""
+
+    level: str
+    month: date
+    congresses: int = 0
+    held: int = 0
+    models: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+    @property
+    def rule_class(self) -> str:
+        if self.errors:
+            return "rule-error"
+        return "rule-warning" if self.warnings else ""
 
 
 @dataclass
@@ -530,13 +587,90 @@ class Timeline:
     months: list[date]
     levels: list[TimelineLevel]
     problems: dict[int, list[Problem]]
+    #: True when the cells are counts (a scope with many congresses)
+    summary: bool = False
 
     @property
     def is_empty(self) -> bool:
         return not self.months
 
 
+#: A scope with more live congresses than this gets a timeline of counts per
+#: month and level (each linking to the schedule of that month and level)
+#: instead of one entry per congress: a province has thousands.
+TIMELINE_ITEMS_LIMIT = 300
+
+
 def timeline(user: Any, *, term: Term, today: date | None = None) -> Timeline:
+    """The scope's live congresses by month (columns) and level (rows, lower
+    levels first), each with the rule problems that concern it; for a large
+    scope, counts per month and level (``timeline_summary``)."""
+    live = Congress.objects.visible_to(user).live().filter(term=term)
+    if live.count() > TIMELINE_ITEMS_LIMIT:
+        return timeline_summary(user, term=term)
+    return _timeline_items(user, term=term, today=today)
+
+
+def timeline_summary(user: Any, *, term: Term) -> Timeline:
+    """Counts per level and month (congresses, held, model, with errors or
+    warnings, the latter from the stored problems): two aggregate queries,
+    whatever the number of congresses."""
+    from .models import ScheduleProblem
+
+    cells: dict[tuple[str, date], TimelineCell] = {}
+
+    def cell(kind: str, month: Any) -> TimelineCell:
+        month = month.date() if hasattr(month, "date") else month
+        level = LEVEL_OF_KIND[kind]
+        key = (level, month)
+        if key not in cells:
+            cells[key] = TimelineCell(level, month)
+        return cells[key]
+
+    held = (CongressStatus.HELD, CongressStatus.RESULTS_APPROVED)
+    rows = (
+        Congress.objects.visible_to(user)
+        .live()
+        .filter(term=term)
+        .annotate(month=TruncMonth("starts_on"))
+        .values_list("organization__kind", "month")
+        .annotate(
+            n=Count("id"),
+            held=Count("id", filter=Q(status__in=held)),
+            models=Count("id", filter=Q(is_model=True)),
+        )
+        .order_by()
+    )
+    for kind, month, n, held_n, models_n in rows:
+        c = cell(kind, month)
+        c.congresses += n
+        c.held += held_n
+        c.models += models_n
+    problem_rows = (
+        ScheduleProblem.objects.visible_to(user)
+        .filter(term=term, congress__status__in=LIVE_STATUSES)
+        .annotate(month=TruncMonth("congress__starts_on"))
+        .values_list("congress__organization__kind", "month", "rank")
+        .annotate(n=Count("congress_id", distinct=True))
+        .order_by()
+    )
+    for kind, month, rank, n in problem_rows:
+        c = cell(kind, month)
+        if rank == 0:
+            c.errors += n
+        elif rank == 2:
+            c.warnings += n
+    months = sorted({month for _level, month in cells})
+    levels = []
+    for level in LEVEL_ORDER:
+        row = TimelineLevel(level, str(Level(level).label))
+        row.cells = [[] for _m in months]
+        row.summaries = [cells.get((level, m)) for m in months]
+        levels.append(row)
+    return Timeline(months, levels, {}, summary=True)
+
+
+def _timeline_items(user: Any, *, term: Term, today: date | None = None) -> Timeline:
     """The scope's live congresses by month (columns) and level (rows, lower
     levels first), each with the rule problems that concern it."""
     congresses = list(
@@ -594,8 +728,8 @@ def milestone_for_user(user: Any, pk: int) -> Milestone:
 
 
 def congress_history(congress: Congress) -> list[dict[str, Any]]:
-    """Changes to the congress and its milestones, newest first: two
-    queries, whatever the number of changes."""
+    """Changes to the congress and its milestones, newest first: a constant
+    number of queries, whatever the number of milestones and changes."""
     congress_rows = list(
         congress.history.select_related("history_user").order_by(
             "-history_date", "-history_id"
@@ -604,43 +738,28 @@ def congress_history(congress: Congress) -> list[dict[str, Any]]:
     entries = [
         {**entry, "subject": str(congress)} for entry in diff_rows(congress_rows)
     ]
-    milestone_rows = Milestone.history.filter(congress_id=congress.pk).select_related(
-        "history_user"
-    )
     by_milestone: dict[int, list[Any]] = defaultdict(list)
-    for row in milestone_rows.order_by("-history_date", "-history_id"):
+    for row in (
+        Milestone.history.filter(congress_id=congress.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    ):
         by_milestone[row.id].append(row)
-    for rows in by_milestone.values():
-        entries += [{**entry, "subject": rows[0].title} for entry in diff_rows(rows)]
-    _name_related_objects(entries)
+    # One diff_rows call for all milestones (it reads the objects that
+    # changes name with one query per model): the rows of each milestone
+    # follow each other, newest first, and the oldest row of each, compared
+    # with the next milestone's, is a creation that shows no changes.
+    rows: list[Any] = []
+    oldest: set[int] = set()
+    for group in by_milestone.values():
+        rows += group
+        oldest.add(len(rows) - 1)
+    for i, entry in enumerate(diff_rows(rows)):
+        if i in oldest:
+            entry["changes"] = []
+        entries.append({**entry, "subject": rows[i].title})
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
-
-
-def _name_related_objects(entries: list[dict[str, Any]]) -> None:
-    """Show who and which organization a change names, not their ids: one
-    query per related model, whatever the number of changes."""
-    related = {}
-    for model in (Congress, Milestone):
-        for f in model._meta.get_fields():
-            if f.many_to_one and f.concrete:
-                related[str(f.verbose_name)] = f.related_model
-    wanted: dict[type, set[Any]] = defaultdict(set)
-    for entry in entries:
-        for change in entry["changes"]:
-            model = related.get(str(change["field"]))
-            if model is not None:
-                wanted[model] |= {change["old"], change["new"]} - {"—", None}
-    names = {
-        model: {o.pk: str(o) for o in model._default_manager.filter(pk__in=ids)}
-        for model, ids in wanted.items()
-    }
-    for entry in entries:
-        for change in entry["changes"]:
-            model = related.get(str(change["field"]))
-            if model is not None:
-                for key in ("old", "new"):
-                    change[key] = names[model].get(change[key], change[key])
 
 
 def new_committee(congress: Congress) -> QuerySet[Position]:

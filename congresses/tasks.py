@@ -15,3 +15,18 @@ def sweep_reminders() -> str:
         f"{result.written} notices for {len(result.recipients)} recipients, "
         f"{len(result.requeued)} requeued"
     )
+
+
+@shared_task(name="congresses.tasks.refresh_schedule_problems")
+def refresh_schedule_problems(term_id: int | None = None) -> str:
+    """Recompute the stored schedule problems (of a term, or of every term
+    that has a plan): after a change too wide to redo in the request, and
+    every night (``congresses.problems``)."""
+    from committees.models import Term
+
+    from .problems import refresh, refresh_all
+
+    if term_id is None:
+        return f"{refresh_all()} schedule problems"
+    term = Term.objects.filter(pk=term_id).first()
+    return f"{refresh(term) if term else 0} schedule problems"

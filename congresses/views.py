@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from committees.forms import add_service_errors
+from portal import pagination
 from portal.access import staff_required
 
-from . import ical, selectors, services
+from . import ical, problems, selectors, services
 from .forms import (
     CancelForm,
     CongressDetailsForm,
@@ -137,12 +138,21 @@ def rules_report(request: HttpRequest) -> HttpResponse:
     plan, empty = _plan_or_empty(request, "congresses/rules.html")
     if empty:
         return empty
-    problems = selectors.schedule_problems(term=plan.term, user=request.user)
-    page = Paginator(problems, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = {
-        level: sum(1 for p in problems if p.level == level)
-        for level in (selectors.ERROR, selectors.OVERRIDDEN, selectors.WARNING)
-    }
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        number = 1
+    # A large scope reads the stored findings (congresses/problems.py).
+    report = problems.report_page(
+        request.user, plan.term, page=number, per_page=settings.PAGE_SIZE
+    )
+    page = pagination.known_page(
+        report.problems,
+        total=report.total,
+        number=report.number,
+        per_page=settings.PAGE_SIZE,
+    )
+    counts = report.counts
     return render(
         request,
         "congresses/rules.html",

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "portal",
+    "portal.jobs",
     "committees",
     "congresses",
     "awards",
@@ -114,17 +115,30 @@ DATABASES = {
 # Persistent connections: measured 1,642 requests/s against 228 without.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: compiling the long eligibility and badge statements took
+    # seconds and saved nothing; and index reads priced as what they are on
+    # SSDs and cached data (PostgreSQL's default of 4 prefers scanning whole
+    # tables). Measured in bench/RESULTS.md.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", env.str("PG_OPTIONS", default="-c jit=off -c random_page_cost=1.1")
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A shared cache (Redis in production, e.g. redis://127.0.0.1:6379/1) makes
+# per-address limits hold across all web processes; locmem is per process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # ---------------------------------------------------------------- users
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with a user's permissions read in one query.
+    "portal.auth_backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -224,10 +238,38 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "congresses.tasks.sweep_reminders",
         "schedule": timedelta(minutes=REMINDER_SWEEP_MINUTES),
     },
+    # Background jobs: hand over again those the broker never got, and
+    # delete result files past JOB_FILE_KEEP_DAYS (see portal/jobs/).
+    "sweep-jobs": {
+        "task": "jobs.sweep_jobs",
+        "schedule": timedelta(minutes=5),
+    },
+    # Membership badges: a daily digest item to each grassroots
+    # organization's Emulation staff BADGE_REMINDER_DAYS before an occasion
+    # (awards/reminders.py); missed days are caught up, nothing is sent twice.
+    # The stored schedule problems (congresses/problems.py), in full: a
+    # safety net under their refresh after every change.
+    "refresh-schedule-problems": {
+        "task": "congresses.tasks.refresh_schedule_problems",
+        "schedule": timedelta(days=1),
+    },
+    "sweep-badge-reminders": {
+        "task": "awards.tasks.sweep_badge_reminders",
+        "schedule": timedelta(days=1),
+    },
+    # Transfers not accepted within 30 days of their letter: a digest item
+    # to both sides' Organization board (committees/transfer_reminders.py).
+    "sweep-transfer-reminders": {
+        "task": "committees.tasks.sweep_transfer_reminders",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # ---------------------------------------------------------------- security
 SESSION_COOKIE_HTTPONLY = True
+# Sessions read from the cache (written through to the database): one query
+# less on every page (the benchmark's 12-query budget, bench/RESULTS.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -253,9 +295,50 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        # fpdf2 subsets the certificate fonts with fontTools, which logs
+        # every glyph at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
+
+# ---------------------------------------------------------------- jobs and exports
+# A running job whose progress has not moved for this long lost its worker:
+# the sweep hands it to another one.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=600)
+JOB_FILE_KEEP_DAYS = env.int("JOB_FILE_KEEP_DAYS", default=7)
+# Member imports: files larger than IMPORT_MAX_MB are refused before they are
+# read; more than IMPORT_SYNC_MAX_ROWS rows are checked and imported by a
+# worker (with a progress bar) instead of inside the request.
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=30)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_SYNC_MAX_ROWS = env.int("IMPORT_SYNC_MAX_ROWS", default=5_000)
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2_000)
+IMPORT_KEEP_HOURS = env.int("IMPORT_KEEP_HOURS", default=24)
+# Exports: CSV is always streamed; an .xlsx of more rows than this is built
+# by a worker and downloaded from the job page.
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=20_000)
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2_000)
+# Uploads above 2.5 MB go to a temporary file, never into memory; other
+# request bodies (forms) stay small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# ---------------------------------------------------------------- awards
+# Days before a national occasion (3/2, 19/5, 2/9, 7/11) on which grassroots
+# Emulation staff are reminded of the members due a party membership badge.
+BADGE_REMINDER_DAYS = env.int("BADGE_REMINDER_DAYS", default=30)
+# The public certificate verification page: lookups per visitor address in a
+# window of seconds (counted in the default cache), then 429.
+VERIFY_RATE_LIMIT = env.int("VERIFY_RATE_LIMIT", default=20)
+VERIFY_RATE_WINDOW_SECONDS = env.int("VERIFY_RATE_WINDOW_SECONDS", default=60)
 
 # ---------------------------------------------------------------- portal
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-2025")
 PAGE_SIZE = env.int("PAGE_SIZE", default=50)
+# The dashboard's figures are kept this long in the cache (per scope); 0 turns
+# the cache off (the tests). See bench/RESULTS.md.
+DASHBOARD_CACHE_SECONDS = env.int(
+    "DASHBOARD_CACHE_SECONDS", default=0 if TESTING else 60
+)
+# The benchmark's bare "ok" view (bench/run.py); never on in production.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 
 from committees import selectors as committee_selectors
+from committees import transfer_selectors
 
 from .forms import PreferencesForm
 
@@ -18,7 +19,10 @@ from .forms import PreferencesForm
 @require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {"stats": committee_selectors.dashboard(request.user)}
+    context = {
+        "stats": committee_selectors.dashboard(request.user),
+        "overdue_transfers": transfer_selectors.overdue_for_dashboard(request.user),
+    }
     return render(request, "portal/dashboard.html", context)
 
 
@@ -47,3 +51,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
         return response
     return render(request, "portal/preferences.html", {"form": form})
+
+
+def bench_ok(request: HttpRequest) -> HttpResponse:
+    """A bare view for the benchmark's throughput baseline (``BENCH_VIEWS``)."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -7,70 +7,263 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('committees', '0003_postgres_indexes'),
+        ("committees", "0003_postgres_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalDocumentCounter',
+            name="HistoricalDocumentCounter",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('NQ', 'Resolution'), ('CT', 'Directive'), ('CV', 'Official dispatch'), ('QĐ', 'Decision or regulation'), ('KL', 'Conclusion'), ('TB', 'Notice'), ('HD', 'Guidance'), ('TT', 'Circular'), ('KH', 'Plan'), ('BC', 'Report')], max_length=4, verbose_name='kind of document')),
-                ('last_number', models.PositiveIntegerField(default=0, verbose_name='last number issued')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issuer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='committees.organization', verbose_name='issuing organization')),
-                ('term', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='committees.term', verbose_name='term')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="updated at"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("NQ", "Resolution"),
+                            ("CT", "Directive"),
+                            ("CV", "Official dispatch"),
+                            ("QĐ", "Decision or regulation"),
+                            ("KL", "Conclusion"),
+                            ("TB", "Notice"),
+                            ("HD", "Guidance"),
+                            ("TT", "Circular"),
+                            ("KH", "Plan"),
+                            ("BC", "Report"),
+                        ],
+                        max_length=4,
+                        verbose_name="kind of document",
+                    ),
+                ),
+                (
+                    "last_number",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="last number issued"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="committees.organization",
+                        verbose_name="issuing organization",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="committees.term",
+                        verbose_name="term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical document counter',
-                'verbose_name_plural': 'historical document counters',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical document counter",
+                "verbose_name_plural": "historical document counters",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='DocumentCounter',
+            name="DocumentCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('NQ', 'Resolution'), ('CT', 'Directive'), ('CV', 'Official dispatch'), ('QĐ', 'Decision or regulation'), ('KL', 'Conclusion'), ('TB', 'Notice'), ('HD', 'Guidance'), ('TT', 'Circular'), ('KH', 'Plan'), ('BC', 'Report')], max_length=4, verbose_name='kind of document')),
-                ('last_number', models.PositiveIntegerField(default=0, verbose_name='last number issued')),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='committees.organization', verbose_name='issuing organization')),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='committees.term', verbose_name='term')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("NQ", "Resolution"),
+                            ("CT", "Directive"),
+                            ("CV", "Official dispatch"),
+                            ("QĐ", "Decision or regulation"),
+                            ("KL", "Conclusion"),
+                            ("TB", "Notice"),
+                            ("HD", "Guidance"),
+                            ("TT", "Circular"),
+                            ("KH", "Plan"),
+                            ("BC", "Report"),
+                        ],
+                        max_length=4,
+                        verbose_name="kind of document",
+                    ),
+                ),
+                (
+                    "last_number",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="last number issued"
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="committees.organization",
+                        verbose_name="issuing organization",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="committees.term",
+                        verbose_name="term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document counter',
-                'verbose_name_plural': 'document counters',
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'kind', 'term'), name='document_counter_unique')],
+                "verbose_name": "document counter",
+                "verbose_name_plural": "document counters",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issuer", "kind", "term"),
+                        name="document_counter_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DocumentNumber',
+            name="DocumentNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('NQ', 'Resolution'), ('CT', 'Directive'), ('CV', 'Official dispatch'), ('QĐ', 'Decision or regulation'), ('KL', 'Conclusion'), ('TB', 'Notice'), ('HD', 'Guidance'), ('TT', 'Circular'), ('KH', 'Plan'), ('BC', 'Report')], max_length=4, verbose_name='kind of document')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('typed', models.BooleanField(default=False, help_text='Not issued in sequence.', verbose_name='typed in')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='committees.organization', verbose_name='issuing organization')),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='committees.term', verbose_name='term')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("NQ", "Resolution"),
+                            ("CT", "Directive"),
+                            ("CV", "Official dispatch"),
+                            ("QĐ", "Decision or regulation"),
+                            ("KL", "Conclusion"),
+                            ("TB", "Notice"),
+                            ("HD", "Guidance"),
+                            ("TT", "Circular"),
+                            ("KH", "Plan"),
+                            ("BC", "Report"),
+                        ],
+                        max_length=4,
+                        verbose_name="kind of document",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                (
+                    "typed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Not issued in sequence.",
+                        verbose_name="typed in",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="committees.organization",
+                        verbose_name="issuing organization",
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="committees.term",
+                        verbose_name="term",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document number',
-                'verbose_name_plural': 'document numbers',
-                'ordering': ['issuer', 'kind', 'term', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'kind', 'term', 'number'), name='document_number_unique', violation_error_message='This document number is already taken.'), models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='document_number_positive')],
+                "verbose_name": "document number",
+                "verbose_name_plural": "document numbers",
+                "ordering": ["issuer", "kind", "term", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issuer", "kind", "term", "number"),
+                        name="document_number_unique",
+                        violation_error_message="This document number is already taken.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("number__gte", 1)),
+                        name="document_number_positive",
+                    ),
+                ],
             },
         ),
     ]

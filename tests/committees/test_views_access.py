@@ -15,9 +15,11 @@ import pytest
 from django.apps import apps
 from django.urls import get_resolver, reverse
 
-from committees import services
+from committees import restructuring, services
 from committees.models import Body, InterruptionReason, Role
-from tests.factories import term_2020
+from tests.committees.transfers_walk import transfer_kwargs
+from tests.factories import term_2020, user
+from tests.portal.jobs_walk import walk_upload
 
 #: Pages that only read: a Viewer may open them (and gets 405 on POST).
 READ_PAGES = {
@@ -29,6 +31,18 @@ READ_PAGES = {
     "member_detail",
     "unit_ratings",
     "rating_overview",
+    "restructuring_list",
+    "restructuring_detail",
+    "member_export",
+    "transfer_list",
+    "transfer_detail",
+}
+#: Pages that only take a POST (the pages before them hold their forms).
+POST_ONLY = {
+    "finalize_ratings",
+    "member_import_check",
+    "member_import_confirm",
+    "member_import_cancel",
 }
 
 
@@ -42,7 +56,7 @@ def committee_routes() -> list[tuple[str, tuple[str, ...]]]:
     return [(p.name, tuple(p.pattern.converters)) for p in committees.url_patterns]
 
 
-def objects_of(tree, member, *, top, grassroots, cell) -> dict[str, int]:
+def objects_of(tree, member, *, top, grassroots, cell, uploader) -> dict[str, int]:
     """One object of every kind in a branch, keyed by URL kwarg."""
     position = services.appoint_position(
         acting_user=None,
@@ -61,14 +75,25 @@ def objects_of(tree, member, *, top, grassroots, cell) -> dict[str, int]:
         ended_on=date(2015, 6, 1),
         reason=InterruptionReason.LOST_CONTACT,
     )
+    restructured = restructuring.rename_organization(
+        acting_user=None,
+        organization=grassroots,
+        name=f"{grassroots.name} mới",
+        effective_on=date(2025, 7, 1),
+        reason="Walk",
+        decision_number="1-QĐ/TU",
+    )
     return {
         "org_id": cell.pk,
         "unit_id": grassroots.pk,
+        "restructuring_id": restructured.pk,
         "member_id": member.pk,
         "position_id": position.pk,
         "rating_id": rating.pk,
         "interruption_id": interruption.pk,
         "year": 2023,
+        "upload_id": walk_upload(owner=uploader, cell=cell),
+        **transfer_kwargs(grassroots=grassroots, cell=cell, suffix=uploader.username),
     }
 
 
@@ -89,24 +114,28 @@ def snapshot() -> dict[str, int]:
 
 
 @pytest.fixture
-def district_objects(tree, district_member):
+def district_objects(tree, district_member, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the walk's uploaded file
     return objects_of(
         tree,
         district_member,
         top=tree.district,
         grassroots=tree.district_grassroots,
         cell=tree.district_cell,
+        uploader=user("district-importer", tree.district),
     )
 
 
 @pytest.fixture
-def city_objects(tree, city_member):
+def city_objects(tree, city_member, city_staff, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     return objects_of(
         tree,
         city_member,
         top=tree.city,
         grassroots=tree.city_grassroots,
         cell=tree.city_cell,
+        uploader=city_staff,
     )
 
 
@@ -161,8 +190,8 @@ def test_a_viewer_gets_403_on_every_form_page_and_every_post(
 def test_city_staff_open_every_page_of_their_scope(client, city_staff, city_objects):
     client.force_login(city_staff)
     for name, kwargs in committee_routes():
-        if name == "finalize_ratings":
-            continue  # POST only
+        if name in POST_ONLY:
+            continue
         path = build(name, kwargs, city_objects)
         assert client.get(path).status_code == 200, f"GET {path}"
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from committees.models import Body, Position, Role
 from committees.services import appoint_position
@@ -16,6 +16,13 @@ from tests.congresses.conftest import schedule, term_2025
 from tests.factories import MemberFactory, term_2020
 
 pytestmark = pytest.mark.usefixtures("plan")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages these tests read, in English (Vietnamese is the default)."""
+    with translation.override("en"):
+        yield
 
 
 # ---------------------------------------------------------------- plan

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connection
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,10 +38,6 @@ def browser_page(monkeypatch) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # The live server's threads close their connection after each request:
-    # a persistent one (CONN_MAX_AGE) held by a keep-alive thread would keep
-    # PostgreSQL from dropping the test database at the end.
-    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
@@ -52,6 +48,10 @@ def browser_page(monkeypatch) -> Iterator[object]:
             yield page
         finally:
             browser.close()
+            # The test's own queries ran while Playwright's event loop was
+            # running, on connections of their own: close them, or
+            # PostgreSQL cannot drop the test database at the end.
+            connections.close_all()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from committees import restructuring
 from committees import services as committee_services
 from committees.models import Body, InterruptionReason, Role
 from tests.factories import term_2020
@@ -84,7 +85,7 @@ def build_url(route: Route, values: dict) -> str:
     return reverse(route.name, kwargs={k: values[k] for k in route.kwargs})
 
 
-def object_kwargs(tree, member, *, suffix: str) -> dict:
+def object_kwargs(tree, member, *, suffix: str, job_owner=None) -> dict:
     """One object of every kind inside ``tree``'s branch named by ``suffix``."""
     branch = {
         "city": (tree.city, tree.city_grassroots, tree.city_cell),
@@ -110,15 +111,30 @@ def object_kwargs(tree, member, *, suffix: str) -> dict:
         ended_on=date(2015, 6, 1),
         reason=InterruptionReason.LOST_CONTACT,
     )
+    restructured = restructuring.rename_organization(
+        acting_user=None,
+        organization=grassroots,
+        name=f"{grassroots.name} mới",
+        effective_on=date(2025, 7, 1),
+        reason="URL walk",
+        decision_number="1-QĐ/TU",
+    )
     values = {
         "org_id": cell.pk,
         "member_id": member.pk,
         "position_id": position.pk,
         "rating_id": rating.pk,
         "interruption_id": interruption.pk,
+        "restructuring_id": restructured.pk,
         "year": 2023,
     }
     values.update(_extra_kwargs(top, grassroots, cell, member))
+    from tests.portal.jobs_walk import jobs_kwargs
+
+    values.update(jobs_kwargs(top=top, cell=cell, suffix=suffix, job_owner=job_owner))
+    from tests.committees.transfers_walk import transfer_kwargs
+
+    values.update(transfer_kwargs(grassroots=grassroots, cell=cell, suffix=suffix))
     return values
 
 
@@ -130,6 +146,13 @@ def _extra_kwargs(top, grassroots, cell, member) -> dict:
     except ImportError:
         return extra
     extra.update(walk_kwargs(top=top, grassroots=grassroots, cell=cell, member=member))
+    try:
+        from tests.awards.walk import walk_kwargs as awards_kwargs
+    except ImportError:
+        return extra
+    extra.update(
+        awards_kwargs(top=top, grassroots=grassroots, cell=cell, member=member)
+    )
     return extra
 
 
@@ -145,13 +168,16 @@ def _unfilled(routes, values):
 
 
 @pytest.fixture
-def district_objects(tree, district_member):
+def district_objects(tree, district_member, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploads of the walk
     return object_kwargs(tree, district_member, suffix="district")
 
 
 @pytest.fixture
-def city_objects(tree, city_member):
-    return object_kwargs(tree, city_member, suffix="city")
+def city_objects(tree, city_member, city_viewer, settings, tmp_path):
+    # The viewer's own job: a read page, so a POST answers 405.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return object_kwargs(tree, city_member, suffix="city", job_owner=city_viewer)
 
 
 def test_every_url_kwarg_is_known(district_objects):
