@@ -109,6 +109,17 @@ def _award_or_404(request: HttpRequest, award_id: int) -> Award:
         raise Http404 from None
 
 
+def _proposer_context(user: Any, chosen: Any) -> dict[str, Any]:
+    """What a list that nominates needs: the organizations to filter by or
+    propose from, the one chosen, and whether the user may nominate."""
+    return {
+        "organizations": _organization_options(user, chosen),
+        "chosen_org_id": chosen.pk if chosen else None,
+        "proposer_id": chosen.pk if chosen else user.scope_id,
+        "can_nominate": user.has_perm(ADD_NOMINATION),
+    }
+
+
 def _organization_options(user: Any, *chosen: Any) -> list[tuple[int, str]]:
     """The organizations a select offers (filter and proposer alike), read
     once and rendered without a form field per option: the levels from the
@@ -148,10 +159,7 @@ def eligibility(request: HttpRequest) -> HttpResponse:
             "period": period,
             "candidates": candidates,
             "nominate_form": NominateForm(user=request.user),
-            "organizations": _organization_options(request.user, chosen),
-            "chosen_org_id": chosen.pk if chosen else None,
-            "proposer_id": chosen.pk if chosen else request.user.scope_id,
-            "can_nominate": request.user.has_perm(ADD_NOMINATION),
+            **_proposer_context(request.user, chosen),
             "tab": "eligibility",
         },
     )
@@ -707,10 +715,7 @@ def badges(request: HttpRequest) -> HttpResponse:
             # members due each badge over all pages (a page shows part)
             "group_counts": found.by_years if rows is not None else {},
             "nominate_form": BadgeNominateForm(user=request.user),
-            "organizations": _organization_options(request.user, chosen),
-            "chosen_org_id": chosen.pk if chosen else None,
-            "proposer_id": chosen.pk if chosen else request.user.scope_id,
-            "can_nominate": request.user.has_perm(ADD_NOMINATION),
+            **_proposer_context(request.user, chosen),
             "tab": "badges",
         },
     )

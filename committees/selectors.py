@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -51,7 +50,7 @@ from .models import (
     Rating,
     RatingFinalization,
 )
-from .services import PROBATION_MONTHS, max_excellent, regulation_for
+from .services import PROBATION_MONTHS, max_excellent, quota_percent
 
 # ---------------------------------------------------------------- organizations
 
@@ -246,8 +245,7 @@ def quota_status(unit: Organization, year: int) -> QuotaStatus:
     )
     counts = {grade: 0 for grade in Grade.values}
     counts.update({row["grade"]: row["n"] for row in rows})
-    regulation = regulation_for(year)
-    percent = regulation.excellent_quota_percent if regulation else 20
+    percent = quota_percent(year)
     return QuotaStatus(
         year=year,
         counts=counts,
@@ -632,9 +630,3 @@ def unit_overview(user: Any, year: int) -> QuerySet[Organization]:
         )
         .order_by("path")
     )
-
-
-def quota_percent(year: int) -> Decimal:
-    """The regulation's share of "good" that may be rated excellent."""
-    regulation = regulation_for(year)
-    return regulation.excellent_quota_percent if regulation else Decimal(20)

@@ -490,6 +490,13 @@ def regulation_for(year: int) -> Regulation | None:
     )
 
 
+def quota_percent(year: int) -> Decimal:
+    """The regulation's share of "good" that may be rated excellent (20%
+    when no regulation applies)."""
+    regulation = regulation_for(year)
+    return regulation.excellent_quota_percent if regulation else Decimal(20)
+
+
 def _locked(unit: Organization, year: int) -> bool:
     return RatingFinalization.objects.filter(
         unit=unit, year=year, status=FinalizationStatus.FINALIZED
@@ -613,8 +620,7 @@ def delete_rating(*, acting_user: Any, rating: Rating) -> None:
 
 def quota_breach(*, unit: Organization, year: int) -> list[str]:
     """Messages for every quota the unit's ratings of the year break."""
-    regulation = regulation_for(year)
-    percent = regulation.excellent_quota_percent if regulation else Decimal(20)
+    percent = quota_percent(year)
     counts = Rating.objects.filter(unit=unit, year=year).aggregate(
         members_excellent=Count(
             "pk", filter=Q(member__isnull=False, grade=Grade.EXCELLENT)

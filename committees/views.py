@@ -884,7 +884,7 @@ def rating_overview(request: HttpRequest) -> HttpResponse:
     except ValueError:
         year = last_year
     units = selectors.unit_overview(request.user, year)
-    quota_percent = selectors.quota_percent(year)
+    quota_percent = services.quota_percent(year)
     page_obj = _paginate(request, units)
     for unit in page_obj:
         unit.allowed_excellent = services.max_excellent(unit.good, quota_percent)
