@@ -47,7 +47,12 @@ from django.utils import timezone  # noqa: E402
 
 from committees import imports, services  # noqa: E402
 from committees import member_columns as mc  # noqa: E402
-from committees.models import Member, Organization, OrganizationKind  # noqa: E402
+from committees.models import (  # noqa: E402
+    Member,
+    MemberPlacement,
+    Organization,
+    OrganizationKind,
+)
 from portal.models import User  # noqa: E402
 from portal.roles import Role  # noqa: E402
 
@@ -119,6 +124,11 @@ def clear(codes: list[str]) -> int:
             batch = ids[start : start + 10_000]
             cursor.execute(
                 f"DELETE FROM {history._meta.db_table} WHERE id = ANY(%s)", [batch]
+            )
+            cursor.execute(
+                f"DELETE FROM {MemberPlacement._meta.db_table} "
+                "WHERE member_id = ANY(%s)",
+                [batch],
             )
             cursor.execute(
                 f"DELETE FROM {Member._meta.db_table} WHERE id = ANY(%s)", [batch]
