@@ -49,14 +49,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from portal import xlsx_rows
+from portal import bulk_copy, xlsx_rows
 from portal.access import scope_path
 
 from . import member_columns as mc
@@ -1067,14 +1067,22 @@ def _write(
     history_user = acting_user if getattr(acting_user, "pk", None) else None
     for start in range(0, len(creates), batch_size):
         batch = creates[start : start + batch_size]
-        bulk_create_with_history(
-            batch,
-            Member,
-            batch_size=batch_size,
-            default_user=history_user,
-            default_change_reason=reason,
-            default_date=now,
-        )
+        if connection.vendor == "postgresql":  # COPY: the same rows, faster
+            bulk_copy.create_with_history(
+                batch,
+                history_user=history_user,
+                change_reason=reason,
+                history_date=now,
+            )
+        else:
+            bulk_create_with_history(
+                batch,
+                Member,
+                batch_size=batch_size,
+                default_user=history_user,
+                default_change_reason=reason,
+                default_date=now,
+            )
         timeline.place_new_members(batch)
         done += len(batch)
         progress(done, to_write, "writing")

@@ -25,7 +25,10 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext as _
+
+from portal import bulk_copy
 
 from .models import (
     BEGINNING,
@@ -204,6 +207,13 @@ def place_new_member(member: Member) -> MemberPlacement:
 
 def place_new_members(members: Iterable[Member]) -> None:
     """``place_new_member`` for members created in bulk: one query."""
+    if connection.vendor == "postgresql":
+        bulk_copy.copy_rows(
+            MemberPlacement._meta.db_table,
+            ["member_id", "organization_id", "valid_from"],
+            ((m.pk, m.organization_id, m.admitted_on) for m in members),
+        )
+        return
     MemberPlacement.objects.bulk_create(
         [
             MemberPlacement(

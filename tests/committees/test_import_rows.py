@@ -3,13 +3,13 @@ good rows only, updates of members already recorded, the scope."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from committees import imports
-from committees.models import Gender, Member, MemberStatus
+from committees import imports, tallies
+from committees.models import Gender, Member, MemberPlacement, MemberStatus
 from tests.committees.imports_support import (
     csv_bytes,
     english,
@@ -74,6 +74,12 @@ def test_a_clean_file_imports_every_member_with_its_history(city_staff, tree):
     assert history.history_type == "+"
     assert history.history_user == city_staff
     assert "members.csv" in history.history_change_reason
+    assert (history.full_name, history.organization_id) == (
+        "Nguyễn Văn Gấu",
+        tree.city_cell.pk,
+    )
+    assert abs(gau.created_at - history.history_date) < timedelta(minutes=1)
+    assert tallies.differences() == []  # the counts kept by triggers followed
     # Placed since admission, as a member added by the form is (dated tree).
     [placement] = gau.placements.all()
     assert (placement.organization, placement.valid_from, placement.valid_to) == (
@@ -311,20 +317,24 @@ def test_a_failure_while_writing_leaves_nothing_written(city_staff, tree, monkey
             raise RuntimeError("disk full")
 
     # A failure after the first batch was written: the transaction undoes it.
+    # (Each batch of members is written, then placed: fail in the placing of
+    # the second batch, whichever way the database writes the members.)
     monkeypatch.setattr("django.conf.settings.IMPORT_BATCH_SIZE", 2)
-    from simple_history import utils
+    from committees import timeline
 
-    real = utils.bulk_create_with_history
+    real = timeline.place_new_members
 
-    def failing(objs, *args, **kwargs):
+    def failing(members):
         boom()
-        return real(objs, *args, **kwargs)
+        return real(members)
 
-    monkeypatch.setattr(imports, "bulk_create_with_history", failing)
+    monkeypatch.setattr(timeline, "place_new_members", failing)
     with pytest.raises(RuntimeError):
         imports.import_members(acting_user=city_staff, upload=upload)
+    assert len(calls) == 2
     assert Member.objects.count() == 0
     assert Member.history.count() == 0
+    assert MemberPlacement.objects.count() == 0
 
 
 # ---------------------------------------------------------------- existing members
