@@ -23,7 +23,8 @@ from tests.factories import K, MemberFactory, org, user
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def _missing(reason: str) -> None:
+def missing_service(reason: str) -> None:
+    """Skip outside CI with the reason; fail in CI, where it must be there."""
     if IN_CI:
         pytest.fail(f"CI needs this service: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -48,12 +49,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         from django.db import connection
 
         if connection.vendor != "postgresql":
-            _missing("needs PostgreSQL: set DATABASE_URL=postgres://…")
+            missing_service("needs PostgreSQL: set DATABASE_URL=postgres://…")
     if item.get_closest_marker("redis") and not redis_available():
-        _missing("needs a Redis server at CELERY_BROKER_URL")
+        missing_service("needs a Redis server at CELERY_BROKER_URL")
     if item.get_closest_marker("browser"):
         if not shutil.which(CHROMIUM):
-            _missing(f"needs Debian's chromium at {CHROMIUM} (apt install chromium)")
+            missing_service(
+                f"needs Debian's chromium at {CHROMIUM} (apt install chromium)"
+            )
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from tests.conftest import IN_CI
+from tests.conftest import missing_service
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("portal", "committees", "congresses", "awards", "templates", "locale")
@@ -25,9 +25,7 @@ CATALOGUE = ROOT / "locale" / "vi" / "LC_MESSAGES"
 @pytest.fixture
 def gettext_tools():
     if not (shutil.which("xgettext") and shutil.which("msgfmt")):
-        if IN_CI:
-            pytest.fail("CI needs gettext (xgettext, msgfmt)", pytrace=False)
-        pytest.skip("needs gettext's xgettext and msgfmt (apt install gettext)")
+        missing_service("needs gettext's xgettext and msgfmt (apt install gettext)")
 
 
 def _statistics(po: Path) -> str:
