@@ -59,6 +59,43 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             )
 
 
+#: Tables whose rows the database triggers write (the tallies and runs of
+#: ``committees`` migrations 0007, 0010, 0011) and the tables whose deletes
+#: fire those triggers.
+TRIGGER_WRITTEN = (
+    "committees_membertally",
+    "committees_ratingtally",
+    "committees_excellentrun",
+)
+TRIGGER_SOURCES = ("committees_rating", "committees_member")
+
+
+def _flush_rank(statement: str) -> int:
+    if any(f'"{table}"' in statement for table in TRIGGER_SOURCES):
+        return 0
+    return 2 if any(f'"{table}"' in statement for table in TRIGGER_WRITTEN) else 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def flush_trigger_tables_last() -> object:
+    """Transactional tests (browser, integration) end with a flush, which on
+    SQLite deletes table by table in an order that changes with the hash
+    seed. Deleting ratings or members fires the row triggers that write the
+    tallies and runs: if those tables were emptied first, the rows written
+    then point at deleted members and the flush's commit fails (the deferred
+    foreign keys). Members and ratings go first, the tallies last."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        return sorted(original(self, style, tables, **kwargs), key=_flush_rank)
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def english(settings):
     """Tests read the English messages (the msgids); the Vietnamese catalogue
