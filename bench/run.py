@@ -284,6 +284,11 @@ def page_cases(ctx: Context, user: Any) -> list[tuple[str, str]]:
             reverse("committees:organization_tree") + "?on=2025-01-14",
         ),
         (
+            "tree as of 14/01/2025: a province opened",
+            reverse("committees:organization_children", args=[province.pk])
+            + "?on=2025-01-14",
+        ),
+        (
             "organization page (province)",
             reverse("committees:organization_detail", args=[province.pk]),
         ),

@@ -353,6 +353,17 @@ class Member(TimeStampedModel):
                 include=["organization"],
                 name="member_admitted_idx",
             ),
+            # Admissions and status changes after a day, per organization
+            # (the tree as of that day: ``restructuring_selectors.MEMBERS_ON``).
+            models.Index(
+                fields=["organization", "admitted_on"],
+                name="member_org_admitted_idx",
+            ),
+            models.Index(
+                fields=["organization", "status_changed_on"],
+                condition=Q(status_changed_on__isnull=False),
+                name="member_status_changed_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1117,6 +1128,14 @@ class MemberPlacement(models.Model):
         indexes = [
             models.Index(fields=["member", "valid_from"]),
             models.Index(fields=["organization", "valid_from"]),
+            # Placements that ended after a day, per organization (the tree
+            # as of that day).
+            models.Index(
+                fields=["organization", "valid_to"],
+                include=["member"],
+                condition=Q(valid_to__isnull=False),
+                name="member_placement_closed_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -290,12 +290,27 @@ def as_of(request: HttpRequest) -> tuple[AsOfForm, date | None]:
 def organization_tree_on(
     request: HttpRequest, form: AsOfForm, day: date
 ) -> HttpResponse:
-    """The tree page as of ``day`` (called by ``views.organization_tree``)."""
+    """The tree page as of ``day`` (called by ``views.organization_tree``):
+    the top organizations and the level below them; deeper levels are
+    fetched when opened (``organization_children_on``)."""
     dated = restructuring_selectors.tree_on(request.user, day)
     return render(
         request,
         "committees/organization_tree_on.html",
-        {"dated": dated, "rows": dated.flat(), "day": day, "as_of_form": form},
+        {"dated": dated, "day": day, "as_of_form": form},
+    )
+
+
+def organization_children_on(
+    request: HttpRequest, organization: Organization, day: date
+) -> HttpResponse:
+    """The htmx partial: the organizations below one as of ``day``
+    (called by ``views.organization_children``)."""
+    node = restructuring_selectors.tree_on(request.user, day).nodes.get(organization.pk)
+    return render(
+        request,
+        "committees/_dated_nodes.html",
+        {"nodes": node.children if node is not None else [], "expand": False},
     )
 
 

@@ -66,6 +66,7 @@ from .models import (
     Position,
     Rating,
 )
+from .restructuring_forms import AsOfForm
 
 READ = ("GET", "HEAD")
 FORM = ("GET", "HEAD", "POST")
@@ -128,6 +129,9 @@ def organization_children(request: HttpRequest, org_id: int) -> HttpResponse:
     organization = _organization(request, org_id)
     if refused := _refuse(request, READ):
         return refused
+    day = AsOfForm(request.GET).day()
+    if day is not None:  # the dated tree opening a level
+        return restructuring_views.organization_children_on(request, organization, day)
     nodes = selectors.organization_children(request.user, organization)
     return render(request, "committees/_tree_nodes.html", {"nodes": nodes})
 

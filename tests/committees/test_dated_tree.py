@@ -8,10 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 
-from committees import restructuring, services
-from committees.models import MemberStatus
+from committees import restructuring, services, timeline, transfers
+from committees.models import ACTIVE_MEMBER_STATUSES, Member, MemberStatus, Organization
 from committees.restructuring import NewOrganization
 from committees.restructuring_selectors import members_on, tree_on
 from portal.models import User
@@ -252,3 +254,87 @@ def test_the_dated_tree_costs_the_same_queries_at_two_sizes(
     large, large_nodes = cost()
     assert large_nodes > small_nodes + 100
     assert small == large == 2
+
+
+def recount_members_on(day: date, prefix: str) -> dict[int, int]:
+    """The definition of ``members_on``, counted member by member (what the
+    portal did before the tallies-and-changes query): the oracle."""
+    active_then = Q(status__in=ACTIVE_MEMBER_STATUSES) | Q(status_changed_on__gt=day)
+    members = (
+        Member.objects.filter(admitted_on__lte=day)
+        .filter(active_then)
+        .annotate(
+            placed=FilteredRelation(
+                "placements",
+                condition=Q(
+                    placements__valid_from__lte=day, placements__valid_to__gt=day
+                ),
+            )
+        )
+        .annotate(then=Coalesce(F("placed__organization_id"), F("organization_id")))
+    )
+    scoped = set(
+        Organization.objects.filter(path__startswith=prefix).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = members.values("then").annotate(n=Count("pk")).order_by()
+    return {row["then"]: row["n"] for row in rows if row["then"] in scoped}
+
+
+def test_dated_counts_agree_with_a_recount_after_every_kind_of_change(
+    tree, province_staff
+):
+    """Tallies of today corrected by what changed since the day: admissions
+    after it, deaths and expulsions after it, moves and transfers after it
+    (in and out of a subtree), a merger; checked on days before, between
+    and after the changes, for the whole tree and for each subtree."""
+    for cell in (tree.city_cell, tree.city_cell_2, tree.district_cell):
+        for member in MemberFactory.create_batch(3, organization=cell):
+            timeline.place_new_member(member)
+    late = MemberFactory(
+        organization=tree.city_cell,
+        admitted_on=date(2025, 2, 1),
+        official_on=None,
+        status=MemberStatus.PROBATIONARY,
+    )
+    timeline.place_new_member(late)
+    gone = Member.objects.filter(organization=tree.city_cell_2).first()
+    Member.objects.filter(pk=gone.pk).update(
+        status=MemberStatus.DECEASED, status_changed_on=date(2025, 3, 1)
+    )
+    moving = Member.objects.filter(organization=tree.city_cell).first()
+    transfers.move_member(
+        acting_user=province_staff,
+        member=moving,
+        to=tree.district_cell,
+        effective_on=date(2025, 4, 1),
+        reason="Chuyển nơi cư trú",
+    )
+    restructuring.merge_organizations(
+        acting_user=province_staff,
+        sources=[tree.city_cell_2],
+        target=tree.city_cell,
+        **record(),
+    )
+    days = [
+        date(2009, 1, 1),
+        date(2025, 1, 14),
+        date(2025, 2, 1),
+        date(2025, 3, 1),
+        date(2025, 4, 1),
+        BEFORE,
+        DAY,
+        date(2030, 1, 1),
+    ]
+    subtrees = [tree.province, tree.city, tree.district, tree.city_cell]
+    for day in days:
+        for organization in subtrees:
+            expected = recount_members_on(day, organization.path)
+            assert members_on(day, organization.path) == expected, (day, organization)
+    assert members_on(date(2025, 3, 31), tree.district.path) == {
+        tree.district_cell.pk: 3
+    }
+    assert members_on(date(2025, 4, 1), tree.district.path) == {
+        tree.district_cell.pk: 4
+    }

@@ -278,6 +278,31 @@ def test_the_organization_page_takes_a_date(client, tree, city_staff):
     assert b'data-testid="not-yet"' in response.content
 
 
+def test_the_dated_tree_opens_deeper_levels_as_they_stood(client, tree, city_staff):
+    restructuring.rename_organization(
+        acting_user=city_staff,
+        organization=tree.city_grassroots,
+        name="Đảng bộ phường Bắc Giang",
+        **record(),
+    )
+    client.force_login(city_staff)
+    page = client.get(url("organization_tree") + "?on=2025-01-14").content.decode()
+    # The top and the level below it come with the page, deeper ones later.
+    assert "Đảng bộ phường Trần Phú" in page
+    assert "Chi bộ tổ dân phố số 1" not in page
+    assert f"{url('organization_children', tree.city_grassroots.pk)}?on=2025-01-14" in (
+        page
+    )
+    opened = client.get(url("organization_children", tree.city.pk) + "?on=2025-01-14")
+    assert "Đảng bộ phường Trần Phú" in opened.content.decode()
+    today = client.get(url("organization_children", tree.city.pk))
+    assert "Đảng bộ phường Bắc Giang" in today.content.decode()
+    cells = client.get(
+        url("organization_children", tree.city_grassroots.pk) + "?on=2025-01-14"
+    ).content.decode()
+    assert "Chi bộ tổ dân phố số 1" in cells and "Chi bộ tổ dân phố số 2" in cells
+
+
 def test_the_dated_pages_404_outside_the_scope(client, tree, outsider):
     client.force_login(outsider)
     path = url("organization_detail", tree.city_cell.pk) + "?on=2025-01-14"
@@ -320,6 +345,7 @@ def test_dated_and_lineage_pages_cost_the_same_at_two_sizes(
         url("organization_tree") + "?on=2025-07-01",
         url("organization_detail", tree.district_grassroots.pk),
         url("organization_detail", tree.district_grassroots.pk) + "?on=2025-06-30",
+        url("organization_children", tree.district.pk) + "?on=2025-06-30",
     ]
     small = [count_queries(client, p)[0] for p in paths]
     for i in range(10):

@@ -71,10 +71,14 @@ def test_province_staff_merge_a_ward_and_look_at_the_day_before(
     page.fill("input[name=on]", "30/06/2025")
     page.get_by_test_id("as-of-submit").click()
     expect(page.get_by_test_id("tree-title")).to_contain_text("30/06/2025")
-    ward_node = page.locator(f'[data-testid=dated-node][data-org="{ward.pk}"]')
-    expect(ward_node).to_have_count(1)
     city_node = page.locator(f'[data-testid=dated-node][data-org="{tree.city.pk}"]')
     expect(city_node.get_by_test_id("dated-count").first).to_have_text("1")
+    # Deeper levels come when opened, as they stood on the day.
+    ward_node = page.locator(f'[data-testid=dated-node][data-org="{ward.pk}"]')
+    expect(ward_node).to_have_count(0)
+    city_node.get_by_test_id("dated-toggle").first.click()
+    expect(ward_node).to_have_count(1)
+    expect(ward_node).to_contain_text("Đảng bộ phường Trần Phú")
 
     # …and on the day itself it is gone, its cells under the commune.
     page.fill("input[name=on]", "01/07/2025")
@@ -83,6 +87,8 @@ def test_province_staff_merge_a_ward_and_look_at_the_day_before(
     expect(
         page.locator(f'[data-testid=dated-node][data-org="{ward.pk}"]')
     ).to_have_count(0)
+    district = page.locator(f'[data-testid=dated-node][data-org="{tree.district.pk}"]')
+    district.get_by_test_id("dated-toggle").first.click()
     commune = page.locator(
         f'[data-testid=dated-node][data-org="{tree.district_grassroots.pk}"]'
     )
