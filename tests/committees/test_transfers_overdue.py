@@ -240,3 +240,34 @@ def test_the_task_runs_the_sweep(board, late):
 
     sweep_transfer_reminders.apply()
     assert notices_of(late).count() == 2
+
+
+def test_the_count_beyond_the_rows_shown_lives_as_long_as_the_figures(
+    tree, city_staff, settings
+):
+    """With the dashboard cache on (production), the total of a long list is
+    counted once per scope and day, like the dashboard's figures; the rows
+    shown stay live."""
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    late = [
+        issue(
+            placed_member(tree.city_cell),
+            tree.district_cell,
+            number=str(i + 1),
+            letter_date=days_ago(40 + i),
+        )
+        for i in range(7)
+    ]
+    first = transfer_selectors.overdue_for_dashboard(city_staff)
+    assert first["count"] == 7
+    assert len(first["rows"]) == transfer_selectors.DASHBOARD_ROWS
+    oldest = late[-1]
+    transfers.cancel_transfer(acting_user=city_staff, transfer=oldest, reason="Nhầm")
+    again = transfer_selectors.overdue_for_dashboard(city_staff)
+    assert oldest not in again["rows"]  # live
+    assert again["count"] == 7  # counted at most DASHBOARD_CACHE_SECONDS ago
+    cache.clear()
+    assert transfer_selectors.overdue_for_dashboard(city_staff)["count"] == 6
