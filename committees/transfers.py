@@ -56,7 +56,7 @@ from django.utils.translation import pgettext
 from portal.access import ensure_in_scope
 from portal.history import attribute
 
-from . import services, timeline
+from . import services, timeline, transfer_selectors
 from .models import (
     MEMBER_HOLDING_KINDS,
     TRANSFER_DUE_DAYS,
@@ -280,6 +280,7 @@ def _save_transfer(transfer: Transfer, acting_user: Any, why: str) -> Transfer:
                 "reload the page."
             )
         ) from exc
+    transaction.on_commit(transfer_selectors.forget_overdue_panels)
     return transfer
 
 
