@@ -84,7 +84,14 @@ def flush_trigger_tables_last() -> object:
     tallies and runs: if those tables were emptied first, the rows written
     then point at deleted members and the flush's commit fails (the deferred
     foreign keys). Members and ratings go first, the tallies last."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    # The backend's module first: it imports its operations (the other way
+    # round is a circular import).
+    from django.db.backends.sqlite3.base import DatabaseOperations
 
     original = DatabaseOperations.sql_flush
 
