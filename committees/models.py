@@ -13,7 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -270,12 +271,25 @@ class MemberQuerySet(ScopedQuerySet):
     def active(self) -> MemberQuerySet:
         return self.filter(status__in=ACTIVE_MEMBER_STATUSES)
 
-    def search(self, text: str) -> MemberQuerySet:
-        """Insensitive to case and Vietnamese diacritics; card numbers too."""
+    def search(self, text: str, *, scope_first: bool = False) -> MemberQuerySet:
+        """Insensitive to case and Vietnamese diacritics; card numbers too.
+
+        By default the trigram index finds the names, which suits the whole
+        portal. Inside a scope (``scope_first``: a province holds about 3% of
+        the nation's members) reading the scope's members one by one is
+        cheaper than the trigram index, whose posting lists for common
+        syllables ("tran", "thi") run to millions: the name is then compared
+        as an expression the index cannot serve (bench/RESULTS.md).
+        """
         key = fold(text)
         if not key:
             return self
-        return self.filter(Q(search_key__contains=key) | Q(card_number=text.strip()))
+        if scope_first:
+            by_name = Q(search_text__contains=key)
+            found = self.alias(search_text=Concat("search_key", Value("")))
+        else:
+            by_name, found = Q(search_key__contains=key), self
+        return found.filter(by_name | Q(card_number=text.strip()))
 
     def in_subtree(self, organization: Organization) -> MemberQuerySet:
         return self.filter(organization__path__startswith=organization.path)

@@ -148,8 +148,9 @@ def member_list(
     sort: str = "name",
 ) -> QuerySet[Member]:
     qs = Member.objects.visible_to(user).select_related("organization")
-    if q:
-        qs = qs.search(q)
+    if q:  # a scope (or an organization chosen) is read before the names
+        scoped = bool(scope_path(user)) or organization is not None
+        qs = qs.search(q, scope_first=scoped)
     if status == "active":
         qs = qs.filter(status__in=ACTIVE_MEMBER_STATUSES)
     elif status:

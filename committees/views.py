@@ -273,8 +273,8 @@ def position_member_options(request: HttpRequest, org_id: int) -> HttpResponse:
         return refused
     members = selectors.position_member_choices(request.user, organization)
     query = request.GET.get("q", "").strip()
-    if query:
-        members = members.search(query)
+    if query:  # the organization's own members
+        members = members.search(query, scope_first=True)
     options = [(m.pk, member_label(m)) for m in members[:50]]
     return render(request, "committees/_member_options.html", {"options": options})
 

@@ -53,6 +53,29 @@ def test_a_search_finds_a_card_number(client, city_staff, tree):
     assert list(response.context["page_obj"]) == [member]
 
 
+def test_both_search_plans_find_the_same_members(tree, admin_user, city_staff):
+    """The whole portal searches through the trigram index, a scope member by
+    member (``MemberQuerySet.search(scope_first=...)``): same answers, and
+    ``%`` or ``_`` typed are letters, not wildcards."""
+    from committees import selectors
+
+    MemberFactory(full_name="Nguyễn Văn Gấu", organization=tree.city_cell)
+    MemberFactory(full_name="Nguyễn Thị Gầu", organization=tree.city_cell_2)
+    MemberFactory(full_name="Trần Văn Hải", organization=tree.district_cell)
+    MemberFactory(
+        full_name="Lê Thị Mai", organization=tree.city_cell, card_number="98.765.432"
+    )
+    for query in ("nguyen", "GẤU", "van", "98.765.432", "%", "_", "nguyen_van"):
+        plain = Member.objects.search(query)
+        scoped = Member.objects.search(query, scope_first=True)
+        assert set(plain) == set(scoped), query
+    assert not Member.objects.search("%", scope_first=True).exists()
+    whole = selectors.member_list(admin_user, q="van")
+    city = selectors.member_list(city_staff, q="van")
+    assert {m.full_name for m in whole} == {"Nguyễn Văn Gấu", "Trần Văn Hải"}
+    assert [m.full_name for m in city] == ["Nguyễn Văn Gấu"]
+
+
 def test_the_list_shows_only_members_of_the_scope(
     client, city_staff, city_member, district_member
 ):
