@@ -849,7 +849,9 @@ def _badge_window(kinds: dict[int, AwardKind], since: date, occasion: date) -> Q
     """
     margin = timedelta(days=WINDOW_MARGIN_DAYS)
     q = Q(seriously_ill=True) | Q(status=MemberStatus.DECEASED)
-    q |= Q(Exists(Interruption.objects.filter(member=OuterRef("pk"))))
+    # A hashed sub-plan (every member with an interruption, read once), not
+    # an index probe per member of the scope.
+    q |= Q(pk__in=Interruption.objects.values("member_id"))
     for years in kinds:
         q |= Q(
             admitted_on__gt=add_months(since, -12 * years) - margin,
