@@ -258,13 +258,18 @@ def test_a_bad_date_is_said_and_the_tree_of_today_shown(client, tree, city_staff
     assert shown == ["error"]
 
 
-def test_the_organization_page_takes_a_date(client, tree, city_staff):
+@pytest.fixture
+def renamed_ward(tree, city_staff):
+    """The ward Trần Phú renamed Bắc Giang from the reform's day."""
     restructuring.rename_organization(
         acting_user=city_staff,
         organization=tree.city_grassroots,
         name="Đảng bộ phường Bắc Giang",
         **record(),
     )
+
+
+def test_the_organization_page_takes_a_date(client, tree, city_staff, renamed_ward):
     client.force_login(city_staff)
     response = client.get(
         url("organization_detail", tree.city_grassroots.pk) + "?on=2025-01-14"
@@ -278,13 +283,9 @@ def test_the_organization_page_takes_a_date(client, tree, city_staff):
     assert b'data-testid="not-yet"' in response.content
 
 
-def test_the_dated_tree_opens_deeper_levels_as_they_stood(client, tree, city_staff):
-    restructuring.rename_organization(
-        acting_user=city_staff,
-        organization=tree.city_grassroots,
-        name="Đảng bộ phường Bắc Giang",
-        **record(),
-    )
+def test_the_dated_tree_opens_deeper_levels_as_they_stood(
+    client, tree, city_staff, renamed_ward
+):
     client.force_login(city_staff)
     page = client.get(url("organization_tree") + "?on=2025-01-14").content.decode()
     # The top and the level below it come with the page, deeper ones later.
