@@ -195,6 +195,19 @@ def test_since_the_previous_occasion_lists_only_badges_newly_reached(tree):
     assert due(since=date(2025, 5, 19)) == {"Mới đủ": 30}
 
 
+def test_an_interruption_brings_an_early_admission_into_the_window(tree, city_staff):
+    """Admitted outside the admission window, reaching 30 years inside it
+    because of 150 interrupted days: found for the whole portal and inside a
+    scope alike (the two read the interrupted members differently)."""
+    late = member(tree, "Gián đoạn", date(1995, 3, 1))
+    interrupt(late, date(2001, 1, 1), date(2001, 5, 30))
+    member(tree, "Đủ từ trước", date(1995, 3, 1))
+    since = date(2025, 5, 19)
+    assert due(since=since) == {"Gián đoạn": 30}
+    scoped = selectors.badges_due(city_staff, occasion=SEPT_2, since=since)
+    assert [(c.name, c.badge_years) for c in scoped] == [("Gián đoạn", 30)]
+
+
 def test_the_list_is_scoped_and_one_query_after_the_badge_kinds(
     tree, city_staff, outsider, django_assert_num_queries
 ):
