@@ -571,17 +571,51 @@ def eligible_candidates(
 # ---------------------------------------------------------------- badges
 
 
-def badge_kinds() -> dict[int, AwardKind]:
-    """The active badge kinds by their years of party age."""
-    kinds: dict[int, AwardKind] = {}
-    for kind in (
+#: The badge kinds that may be granted, by years of party age, the kind of
+#: the deepest granting organization first (a province's own kind before
+#: one of the whole portal).
+BadgeKinds = dict[int, list[AwardKind]]
+
+
+def badge_kinds(user: Any = None, within: Organization | None = None) -> BadgeKinds:
+    """The active badge kinds by their years of party age, for the members
+    the user sees (``within``: under that organization): the kinds granted
+    by an organization above the scope or inside it. Each member takes, for
+    the badge due, the kind of the deepest granting organization above them
+    (``badge_kind_for``). Without a user: every kind."""
+    kinds = (
         AwardKind.objects.active()
         .filter(criterion=Criterion.BADGE)
         .select_related("granting_organization")
         .order_by("badge_years", "-granting_organization__depth", "id")
-    ):
-        kinds.setdefault(kind.badge_years, kind)
-    return kinds
+    )
+    prefix = within.path if within is not None else scope_path(user)
+    if user is not None or within is not None:
+        if prefix is None:
+            return {}
+        if prefix:
+            steps = range(Organization.steplen, len(prefix) + 1, Organization.steplen)
+            kinds = kinds.filter(
+                Q(granting_organization__path__startswith=prefix)
+                | Q(granting_organization__path__in=[prefix[:n] for n in steps])
+            )
+    grouped: BadgeKinds = {}
+    for kind in kinds:
+        grouped.setdefault(kind.badge_years, []).append(kind)
+    return grouped
+
+
+def badge_kind_for(kinds: BadgeKinds, years: int, path: str) -> AwardKind | None:
+    """The kind of ``years`` whose granting organization is the deepest one
+    above (or at) the organization of ``path``; None where none is."""
+    return next(
+        (
+            k
+            for k in kinds.get(years, [])
+            if path.startswith(k.granting_organization.path)
+        ),
+        None,
+    )
 
 
 def early_years(badge_years: int, *, seriously_ill: bool, deceased: bool) -> int:
@@ -600,7 +634,7 @@ def badges_due(
     since: date | None = None,
     within: Organization | None = None,
     member_ids: Iterable[int] | None = None,
-    kinds: dict[int, AwardKind] | None = None,
+    kinds: BadgeKinds | None = None,
 ) -> list[Candidate]:
     """Members due a membership badge on ``occasion``: one query.
 
@@ -619,7 +653,7 @@ def badges_due(
     Interruptions of one member do not overlap (``add_interruption`` refuses
     it), so their days simply add up.
     """
-    kinds = badge_kinds() if kinds is None else kinds
+    kinds = badge_kinds(user, within) if kinds is None else kinds
     if not kinds:
         return []
     sql, params = _badges_sql(
@@ -630,7 +664,8 @@ def badges_due(
         member_ids=member_ids,
         kinds=kinds,
     )
-    return [_badge_candidate(row, kinds, occasion) for row in _fetch(sql, params)]
+    candidates = (_badge_candidate(row, kinds, occasion) for row in _fetch(sql, params))
+    return [c for c in candidates if c is not None]
 
 
 @dataclass
@@ -654,7 +689,7 @@ def badges_due_page(
 ) -> BadgePage:
     """A page of ``badges_due`` (same order), and the totals: one query
     (the counts come from window functions over the same rows)."""
-    kinds = badge_kinds()
+    kinds = badge_kinds(user, within)
     if not kinds:
         return BadgePage([], 0, {})
     sql, params = _badges_sql(
@@ -680,21 +715,26 @@ LIMIT %s OFFSET %s"""
         return BadgePage([], 0, {})
     by_years = {int(r["due_years"]): int(r["group_total"]) for r in rows}
     return BadgePage(
-        [_badge_candidate(row, kinds, occasion) for row in rows],
+        [c for c in (_badge_candidate(r, kinds, occasion) for r in rows) if c],
         int(rows[0]["total_rows"]),
         by_years,
     )
 
 
 def _badge_candidate(
-    row: dict[str, Any], kinds: dict[int, AwardKind], occasion: date
-) -> Candidate:
+    row: dict[str, Any], kinds: BadgeKinds, occasion: date
+) -> Candidate | None:
+    """The row as a candidate, with the kind that grants its badge there
+    (None where no kind of those years covers the member's organization)."""
     years = int(row["due_years"])
+    kind = badge_kind_for(kinds, years, row["org_path"])
+    if kind is None:
+        return None
     return _member_candidate(
         row,
         evidence=_badge_evidence(row, years, occasion),
         badge_years=years,
-        kind_id=kinds[years].pk,
+        kind_id=kind.pk,
     )
 
 
@@ -704,11 +744,13 @@ def _badges_sql(
     occasion: date,
     since: date | None,
     within: Organization | None,
-    kinds: dict[int, AwardKind],
+    kinds: BadgeKinds,
     member_ids: Iterable[int] | None = None,
 ) -> tuple[str, tuple]:
     """The statement of ``badges_due`` and its parameters."""
-    granting_paths = {k.granting_organization.path for k in kinds.values()}
+    granting_paths = {
+        k.granting_organization.path for group in kinds.values() for k in group
+    }
     in_granting = Q()
     for path in granting_paths:
         in_granting |= Q(organization__path__startswith=path)
@@ -837,9 +879,7 @@ ORDER BY due.due_years DESC, due.org_path, due.m_key, due.m_id"""
 WINDOW_MARGIN_DAYS = 3
 
 
-def _badge_window(
-    kinds: dict[int, AwardKind], since: date, occasion: date, *, scoped: bool
-) -> Q:
+def _badge_window(kinds: BadgeKinds, since: date, occasion: date, *, scoped: bool) -> Q:
     """Members who may reach a badge after ``since`` and by ``occasion``: a
     superset of those the statement keeps, read through the admission index
     instead of computing every member's party age.
@@ -870,7 +910,7 @@ def _badge_window(
     return q
 
 
-def _badge_case(d: _Dialect, kinds: dict[int, AwardKind], on: str, gap: str) -> str:
+def _badge_case(d: _Dialect, kinds: BadgeKinds, on: str, gap: str) -> str:
     """SQL: the highest badge reached on the day in column ``on`` with
     ``gap`` interrupted days, allowances included (NULL: none)."""
 

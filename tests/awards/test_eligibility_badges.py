@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from awards import selectors
 from committees import services as committee_services
-from committees.dates import compute_party_age
+from committees.dates import add_months, compute_party_age
 from committees.models import Interruption, Member, MemberStatus
 from tests.factories import MemberFactory
 
@@ -32,7 +32,7 @@ def member(tree, name: str, admitted_on: date, **fields) -> Member:
         full_name=name,
         organization=tree.city_cell,
         admitted_on=admitted_on,
-        official_on=admitted_on.replace(year=admitted_on.year + 1),
+        official_on=add_months(admitted_on, 12),  # 29/02 + 1 year: 28/02
         birth_date=date(admitted_on.year - 25, 1, 1),
         **fields,
     )
@@ -206,6 +206,50 @@ def test_an_interruption_brings_an_early_admission_into_the_window(tree, city_st
     assert due(since=since) == {"Gián đoạn": 30}
     scoped = selectors.badges_due(city_staff, occasion=SEPT_2, since=since)
     assert [(c.name, c.badge_years) for c in scoped] == [("Gián đoạn", 30)]
+
+
+def test_each_province_grants_its_own_badges(tree, admin_user, city_staff):
+    """Two provinces, each with its own badge kinds: each one's staff see
+    their members due with their own kind, the national root sees both, each
+    member with the kind of the province above them."""
+    from awards.models import AwardForm, Criterion, PeriodType
+    from tests.awards.conftest import make_kind
+    from tests.factories import K, org, user
+
+    other = org(None, K.PROVINCE, "Đảng bộ tỉnh Lạng Sơn", "TU-LS")
+    district = org(other, K.DISTRICT, "Huyện Hữu Lũng", "HU-HL")
+    commune = org(district, K.GRASSROOTS_COMMITTEE, "Đảng bộ xã Hòa Lạc", "HL-HL")
+    other_cell = org(commune, K.CELL, "Chi bộ thôn Bắc Hòa", "HL-HL-1")
+    own = make_kind(
+        other,
+        "LS-HH-30",
+        form=AwardForm.BADGE,
+        period_type=PeriodType.YEAR,
+        criterion=Criterion.BADGE,
+        consecutive_years=None,
+        badge_years=30,
+    )
+    member(tree, "Bắc Giang", date(1995, 9, 2))
+    MemberFactory(
+        full_name="Lạng Sơn",
+        organization=other_cell,
+        admitted_on=date(1995, 9, 2),
+        official_on=date(1996, 9, 2),
+    )
+    bac_giang = selectors.badge_kinds()[30][0]
+    assert bac_giang.granting_organization == tree.province
+    staff = user("ls-staff", other)
+    seen = selectors.badges_due(staff, occasion=SEPT_2)
+    assert [(c.name, c.kind_id) for c in seen] == [("Lạng Sơn", own.pk)]
+    city = selectors.badges_due(city_staff, occasion=SEPT_2)
+    assert [(c.name, c.kind_id) for c in city] == [("Bắc Giang", bac_giang.pk)]
+    root = selectors.badges_due(admin_user, occasion=SEPT_2)
+    assert {(c.name, c.kind_id) for c in root} == {
+        ("Bắc Giang", bac_giang.pk),
+        ("Lạng Sơn", own.pk),
+    }
+    page = selectors.badges_due_page(staff, occasion=SEPT_2)
+    assert page.total == 1 and page.rows[0].kind_id == own.pk
 
 
 def test_the_list_is_scoped_and_one_query_after_the_badge_kinds(
