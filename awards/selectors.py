@@ -70,7 +70,7 @@ from committees.models import (
     Position,
     Rating,
 )
-from portal.access import scope_path
+from portal.access import confined, scope_path
 
 from .models import (
     OCCASIONS,
@@ -775,8 +775,9 @@ def _badges_sql(
         )
     )
     if since is not None:
-        scoped = bool(scope_path(user)) or within is not None
-        members = members.filter(_badge_window(kinds, since, occasion, scoped=scoped))
+        members = members.filter(
+            _badge_window(kinds, since, occasion, scoped=confined(user, within))
+        )
     dead = When(status=MemberStatus.DECEASED, then=F("status_changed_on"))
     members = members.annotate(
         age_on=Case(dead, default=Value(occasion), output_field=DateField())

@@ -93,26 +93,6 @@ class DatedTree:
     def total_members(self) -> int:
         return sum(root.member_count for root in self.roots)
 
-    def flat(self) -> list[dict[str, Any]]:
-        """Nodes in display order with how many lists close after each, so
-        that a template renders the nested lists without recursion."""
-        rows: list[dict[str, Any]] = []
-
-        def walk(node: DatedNode, closes_after: int) -> None:
-            rows.append({"node": node, "closes": 0})
-            if not node.children:
-                rows[-1]["closes"] = closes_after
-                return
-            for i, child in enumerate(node.children):
-                last = i == len(node.children) - 1
-                walk(child, closes_after + 1 if last else 0)
-
-        for root in self.roots:
-            walk(root, 0)
-        for row in rows:
-            row["close_range"] = range(row["closes"])
-        return rows
-
     def chain(self, pk: int) -> list[DatedNode]:
         """The node's ancestors on the date, root first (the node excluded)."""
         chain: list[DatedNode] = []

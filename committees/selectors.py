@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import pagination
-from portal.access import scope_path
+from portal.access import confined, scope_path
 from portal.history import diff_rows
 
 from . import tallies
@@ -149,8 +149,7 @@ def member_list(
 ) -> QuerySet[Member]:
     qs = Member.objects.visible_to(user).select_related("organization")
     if q:  # a scope (or an organization chosen) is read before the names
-        scoped = bool(scope_path(user)) or organization is not None
-        qs = qs.search(q, scope_first=scoped)
+        qs = qs.search(q, scope_first=confined(user, organization))
     if status == "active":
         qs = qs.filter(status__in=ACTIVE_MEMBER_STATUSES)
     elif status:
@@ -567,15 +566,15 @@ def is_due_official(member: Member, today: date | None = None) -> bool:
     )
 
 
-def position_member_choices(user: Any, organization: Organization) -> QuerySet[Member]:
-    """Who may take a seat in an organization: its subtree's active members."""
-    return (
-        Member.objects.visible_to(user)
-        .active()
-        .in_subtree(organization)
-        .select_related("organization")
-        .order_by("search_key", "id")
-    )
+def position_member_choices(
+    user: Any, organization: Organization, q: str = ""
+) -> QuerySet[Member]:
+    """Who may take a seat in an organization: its subtree's active members
+    (those whose name or card number matches ``q``, the subtree read first)."""
+    members = Member.objects.visible_to(user).active().in_subtree(organization)
+    if q:
+        members = members.search(q, scope_first=True)
+    return members.select_related("organization").order_by("search_key", "id")
 
 
 def rating_for_page() -> QuerySet[Rating]:

@@ -271,10 +271,9 @@ def position_member_options(request: HttpRequest, org_id: int) -> HttpResponse:
     organization = _organization(request, org_id)
     if refused := _refuse(request, READ):
         return refused
-    members = selectors.position_member_choices(request.user, organization)
-    query = request.GET.get("q", "").strip()
-    if query:  # the organization's own members
-        members = members.search(query, scope_first=True)
+    members = selectors.position_member_choices(
+        request.user, organization, request.GET.get("q", "").strip()
+    )
     options = [(m.pk, member_label(m)) for m in members[:50]]
     return render(request, "committees/_member_options.html", {"options": options})
 

@@ -39,6 +39,14 @@ def scope_path(user: User) -> str | None:
     return scope.path if scope is not None else None
 
 
+def confined(user: User, organization: Any = None) -> bool:
+    """Whether a read covers less than the whole portal: the user has a
+    scope, or an organization below the root was chosen. Some statements
+    are planned differently then (read the scope first, not a portal-wide
+    index)."""
+    return bool(scope_path(user)) or organization is not None
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows which organization paths place its rows."""
 

@@ -221,12 +221,12 @@ def test_organizations_created_later_are_not_there_yet(tree, admin_user):
     assert young.pk in tree_on(admin_user, date(2025, 5, 1)).nodes
 
 
-def test_the_flat_rows_close_every_list_they_open(tree, admin_user):
-    rows = tree_on(admin_user, DAY).flat()
-    opened = sum(1 for row in rows if row["node"].children)
-    closed = sum(row["closes"] for row in rows)
-    assert opened == closed
-    assert rows[0]["node"].pk == tree.province.pk
+def test_the_dated_tree_is_rooted_and_ordered_by_name(tree, admin_user):
+    dated = tree_on(admin_user, DAY)
+    assert [root.pk for root in dated.roots] == [tree.province.pk]
+    for node in dated.nodes.values():
+        names = [(child.name, child.pk) for child in node.children]
+        assert names == sorted(names)
 
 
 @pytest.mark.parametrize("who", ["admin", "staff"])
