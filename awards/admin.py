@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 
+from . import badge_clock
 from .models import (
     RECIPIENT_ORGANIZATION_KINDS,
     Award,
@@ -111,6 +112,12 @@ class AwardKindAdmin(SimpleHistoryAdmin):
         ),
         (_("Way and quota"), {"fields": ("through_intermediate_levels", "quota")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"criterion", "badge_years"} & set(form.changed_data):
+            # The badge each holder holds is counted from the kinds.
+            badge_clock.refresh_holders(obj)
 
 
 @admin.register(EmulationPeriod)

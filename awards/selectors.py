@@ -33,6 +33,7 @@ while the member was probationary counts as a rated year like any other.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -52,6 +53,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import Case, When
+from django.db.models.functions import Substr
+from django.db.models.lookups import In
 
 from committees.dates import add_months, compute_party_age
 from committees.documents import format_number, term_on
@@ -687,11 +690,33 @@ def badges_due_page(
     page: int = 1,
     per_page: int = 50,
 ) -> BadgePage:
-    """A page of ``badges_due`` (same order), and the totals: one query
-    (the counts come from window functions over the same rows)."""
+    """A page of ``badges_due`` (same order), and the totals of the whole
+    list: a constant number of queries.
+
+    Between two occasions (``since``), for the whole portal, the list is
+    read from the badge clock (``_clock_page``): 111,531 members due at the
+    nation's scale in 0.13 s instead of 3.8 s. Inside a scope (a province)
+    the one statement that computes the party age of the scope's members
+    reads fewer rows than the clock's ranges over the whole country (81 ms
+    against 100 ms), and so does the overdue list (no ``since``), which
+    needs every candidate's party age (bench/RESULTS.md).
+    """
     kinds = badge_kinds(user, within)
     if not kinds:
         return BadgePage([], 0, {})
+    if (
+        since is not None
+        and not confined(user, within)
+        and _windows_apart(kinds, since, occasion)
+    ):
+        return _clock_page(
+            user,
+            occasion=occasion,
+            since=since,
+            kinds=kinds,
+            page=max(1, page),
+            per_page=per_page,
+        )
     sql, params = _badges_sql(
         user, occasion=occasion, since=since, within=within, kinds=kinds
     )
@@ -713,12 +738,191 @@ LIMIT %s OFFSET %s"""
         rows = _fetch(paged, (*params, per_page, (last - 1) * per_page))
     if not rows:
         return BadgePage([], 0, {})
-    by_years = {int(r["due_years"]): int(r["group_total"]) for r in rows}
     return BadgePage(
         [c for c in (_badge_candidate(r, kinds, occasion) for r in rows) if c],
         int(rows[0]["total_rows"]),
-        by_years,
+        {int(r["due_years"]): int(r["group_total"]) for r in rows},
     )
+
+
+def _windows_apart(kinds: BadgeKinds, since: date, occasion: date) -> bool:
+    """Whether nobody can cross two badges between ``since`` and
+    ``occasion``, as ``_clock_page`` assumes: the days are closer together
+    than the years between any two badges, the allowance of the seriously
+    ill included (65 years at 64, 70 at 68)."""
+    closest = 99
+    for shift in (0, 1):
+        reached = sorted(y - shift * ILL_EARLY_YEARS.get(y, 0) for y in kinds)
+        gaps = [b - a for a, b in zip(reached, reached[1:], strict=False)]
+        closest = min([closest, *gaps])
+    return since < occasion <= add_months(since, 12 * closest) - timedelta(days=1)
+
+
+def _clock_page(
+    user: Any,
+    *,
+    occasion: date,
+    since: date,
+    kinds: BadgeKinds,
+    page: int,
+    per_page: int,
+) -> BadgePage:
+    """A page of the members of the whole portal reaching a badge after
+    ``since`` and by ``occasion``, not holding it: the same members, badges
+    and order as ``_badges_sql`` with ``since``, in five queries whatever
+    the size.
+
+    An active member whose interruptions all ended before ``since`` has the
+    same interrupted days on both days: they reach X years on
+    ``admitted_on + X years + interrupted_days`` (``compute_party_age``;
+    seriously ill: the allowance's years earlier), within a few days of their
+    badge clock plus X years. So the members of each badge are an index
+    range of the clock (``member_badge_clock_idx``, which holds every column
+    read), the exact day tested on the index's columns (``_clock_sql``).
+    The others (an interruption since, died since: few) go through
+    ``_badges_sql``, which computes their party age.
+
+    When every root of the tree lies under a granting organization (the
+    provinces grant their own badges), the totals need no organization.
+
+    The totals per badge are counted first; only the badges the page falls
+    in are then read in order, and only up to the page's end. The page's
+    members are then computed in full (``badges_due``: their evidence).
+    """
+    others = (  # each one an index (committees.Member.Meta)
+        Q(interrupted_until__gte=since, status__in=ACTIVE_MEMBER_STATUSES)
+        | Q(status=MemberStatus.DECEASED, status_changed_on__gt=since)
+    )
+    sql, params = _badges_sql(
+        user, occasion=occasion, since=since, within=None, kinds=kinds, only=others
+    )
+    found = [
+        (int(r["due_years"]), r["org_path"], r["m_key"], r["m_id"])
+        for r in _fetch(
+            f"SELECT s.due_years, s.org_path, s.m_key, s.m_id FROM ({sql}) s", params
+        )
+    ]
+    paths, path_params = _granting_sql(kinds)
+    plain, plain_params = _clock_sql(kinds, since, occasion)
+    by_years = Counter(years for years, *_rest in found)
+    everyone = _granting_everywhere(kinds)
+    for row in _fetch(
+        f"""SELECT x.due_years, COUNT(*) AS n FROM ({plain}) x
+        {"" if everyone else f"JOIN {_table(Organization)} o ON o.id = x.org_id"}
+        WHERE {"1 = 1" if everyone else paths}
+        GROUP BY x.due_years""",
+        (*plain_params, *([] if everyone else path_params)),
+    ):
+        by_years[int(row["due_years"])] += int(row["n"])
+    total = sum(by_years.values())
+    if not total:
+        return BadgePage([], 0, {})
+    page = min(page, -(-total // per_page))  # past the end: the last page
+    start = (page - 1) * per_page
+    before, needed = 0, {}
+    for years in sorted(by_years, reverse=True):  # the badges the page shows
+        if before + by_years[years] <= start:
+            before += by_years[years]
+        elif sum(by_years[y] for y in needed) + before < start + per_page:
+            needed[years] = by_years[years]
+    wanted = start - before + per_page  # rows of those badges up to the page's end
+    plain, plain_params = _clock_sql({y: kinds[y] for y in needed}, since, occasion)
+    rows = [
+        (int(r["due_years"]), r["org_path"], r["m_key"], r["m_id"])
+        for r in _fetch(
+            f"""SELECT x.due_years, o.path AS org_path, x.m_key, x.m_id
+            FROM ({plain}) x JOIN {_table(Organization)} o ON o.id = x.org_id
+            WHERE {paths}
+            ORDER BY x.due_years DESC, o.path, x.m_key, x.m_id LIMIT %s""",
+            (*plain_params, *path_params, wanted),
+        )
+    ]
+    rows += [row for row in found if row[0] in needed]
+    rows.sort(key=lambda r: (-r[0], r[1], r[2], r[3]))
+    ids = [m_id for *_rest, m_id in rows[start - before : start - before + per_page]]
+    full = {
+        c.pk: c
+        for c in badges_due(
+            user, occasion=occasion, since=since, member_ids=ids, kinds=kinds
+        )
+    }
+    return BadgePage([full[i] for i in ids if i in full], total, dict(by_years))
+
+
+def _clock_sql(kinds: BadgeKinds, since: date, occasion: date) -> tuple[str, list]:
+    """The members of ``_clock_page`` read from the badge clock:
+    (m_id, due_years, org_id, m_key), one index range per badge."""
+    d = _Dialect(connection.vendor)
+    clock = (
+        "(m.admitted_on + m.interrupted_days)"  # as member_badge_clock_idx
+        if d.pg
+        else "date(m.admitted_on, m.interrupted_days || ' days')"
+    )
+    margin = timedelta(days=WINDOW_MARGIN_DAYS)
+    parts: list[str] = []
+    params: list[Any] = []
+    for years in sorted(kinds):
+        for ill in (False, True):  # the seriously ill: the allowance earlier
+            at = years - (ILL_EARLY_YEARS.get(years, 0) if ill else 0)
+            reached = d.add_years("m.admitted_on", at)
+            parts.append(
+                f"""
+    SELECT m.id AS m_id, {int(years)} AS due_years, m.organization_id AS org_id,
+           m.search_key AS m_key
+    FROM {_table(Member)} m
+    WHERE m.status IN ('probationary', 'official')
+      AND {"" if ill else "NOT "}m.seriously_ill
+      AND {clock} > %s AND {clock} <= %s
+      AND (m.interrupted_until IS NULL OR m.interrupted_until < %s)
+      AND m.badge_held < {int(years)}
+      AND {d.days(reached, "%s")} >= m.interrupted_days
+      AND {d.days(reached, "%s")} < m.interrupted_days"""
+            )
+            params += [
+                add_months(since, -12 * at) - margin,
+                add_months(occasion, -12 * at) + margin,
+                since,
+                occasion,
+                since,
+            ]
+    if not parts:
+        return (
+            "SELECT 0 AS m_id, 0 AS due_years, 0 AS org_id, '' AS m_key WHERE 1 = 0",
+            [],
+        )
+    return " UNION ALL ".join(parts), params
+
+
+def _granting_everywhere(kinds: BadgeKinds) -> bool:
+    """Whether every root of the tree lies under a granting organization of
+    the kinds (one query of the roots)."""
+    granting = tuple(p for group in _granting_paths(kinds).values() for p in group)
+    roots = Organization.objects.get_root_nodes().values_list("path", flat=True)
+    return all(path.startswith(granting) for path in roots)
+
+
+def _granting_paths(kinds: BadgeKinds) -> dict[int, list[str]]:
+    """The paths of the kinds' granting organizations by their length: a
+    member is under one when their organization's path, cut to one of these
+    lengths, is in that length's list (a hashed lookup, not a pattern per
+    province)."""
+    by_length: dict[int, list[str]] = {}
+    paths = {k.granting_organization.path for group in kinds.values() for k in group}
+    for path in sorted(paths):
+        by_length.setdefault(len(path), []).append(path)
+    return by_length
+
+
+def _granting_sql(kinds: BadgeKinds) -> tuple[str, list[str]]:
+    """SQL: the organization ``o`` lies under a granting organization of the
+    kinds; each set of paths of one length is one hashed list of prefixes,
+    not a pattern per province."""
+    by_length = _granting_paths(kinds)
+    tests = [
+        f"SUBSTR(o.path, 1, {length}) IN ({', '.join(['%s'] * len(group))})"
+        for length, group in by_length.items()
+    ]
+    return "(" + " OR ".join(tests) + ")", [p for g in by_length.values() for p in g]
 
 
 def _badge_candidate(
@@ -746,26 +950,28 @@ def _badges_sql(
     within: Organization | None,
     kinds: BadgeKinds,
     member_ids: Iterable[int] | None = None,
+    only: Q | None = None,
 ) -> tuple[str, tuple]:
-    """The statement of ``badges_due`` and its parameters."""
-    granting_paths = {
-        k.granting_organization.path for group in kinds.values() for k in group
-    }
+    """The statement of ``badges_due`` and its parameters (``only``: of
+    these members alone)."""
     in_granting = Q()
-    for path in granting_paths:
-        in_granting |= Q(organization__path__startswith=path)
+    for length, group in _granting_paths(kinds).items():
+        in_granting |= Q(In(Substr("organization__path", 1, length), group))
     members = _visible(Member.objects.all(), user).filter(in_granting)
     if within is not None:
         members = members.filter(organization__path__startswith=within.path)
     if member_ids is not None:
         members = members.filter(pk__in=list(member_ids))
-    # Nobody admitted later than this can reach the smallest badge, even
-    # early (interruptions only push the day further): a cheap index filter.
-    earliest = min(
-        years - max(ILL_EARLY_YEARS.get(years, 0), DECEASED_EARLY_YEARS)
-        for years in kinds
-    )
-    members = members.filter(admitted_on__lte=add_months(occasion, -12 * earliest))
+    if only is not None:  # few members, read through their own indexes
+        members = members.filter(only)
+    else:
+        # Nobody admitted later than this can reach the smallest badge, even
+        # early (interruptions only push the day further): an index filter.
+        earliest = min(
+            years - max(ILL_EARLY_YEARS.get(years, 0), DECEASED_EARLY_YEARS)
+            for years in kinds
+        )
+        members = members.filter(admitted_on__lte=add_months(occasion, -12 * earliest))
     members = members.filter(
         Q(status__in=ACTIVE_MEMBER_STATUSES)
         | Q(
@@ -774,7 +980,7 @@ def _badges_sql(
             status_changed_on__gte=add_months(occasion, -DECEASED_LISTED_MONTHS),
         )
     )
-    if since is not None:
+    if since is not None and only is None:
         members = members.filter(
             _badge_window(kinds, since, occasion, scoped=confined(user, within))
         )

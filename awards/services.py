@@ -55,7 +55,7 @@ from committees.models import (
 from portal.access import is_in_scope, scope_path
 from portal.history import attribute
 
-from . import selectors
+from . import badge_clock, selectors
 from .models import (
     OPEN_STATUSES,
     Award,
@@ -1047,6 +1047,7 @@ def issue_decision(
         default_user=acting_user if getattr(acting_user, "pk", None) else None,
         default_change_reason=f"conferred by {decision.document_number}",
     )
+    badge_clock.refresh(award.member_id for award in awards if award.member_id)
     for nomination in locked:
         nomination.status = NominationStatus.CONFERRED
         nomination.decision = decision
@@ -1093,4 +1094,6 @@ def revoke_award(
     award.revoked_by = acting_user if getattr(acting_user, "pk", None) else None
     attribute(award, acting_user, f"revoked: {reason}")
     award.save()
+    if award.member_id:
+        badge_clock.refresh([award.member_id])
     return award

@@ -61,6 +61,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from awards import badge_clock as award_clock
 from awards.models import (
     BADGE_YEARS,
     OCCASIONS,
@@ -81,6 +82,7 @@ from awards.models import (
     PeriodType,
     RecipientType,
 )
+from committees import badge_clock as committee_clock
 from committees import tallies
 from committees.dates import add_months
 from committees.demo import names
@@ -817,6 +819,11 @@ class Generator:
         started = time.perf_counter()
         self.write_history()
         self.step("history rows", started)
+        started = time.perf_counter()
+        # Before the indexes come back: one pass over the members written.
+        committee_clock.refresh()
+        award_clock.refresh()
+        self.step("badge clocks", started)
         sinks.reset_sequences(BULK_MODELS)
         if self.fast_load:
             started = time.perf_counter()

@@ -59,8 +59,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from portal import bulk_copy, xlsx_rows
 from portal.access import scope_path
 
+from . import badge_clock, timeline
 from . import member_columns as mc
-from . import timeline
 from .models import Member, MemberStatus, Organization
 from .services import clean_member
 from .text import fold
@@ -1112,6 +1112,12 @@ def _write(
             updated += len(batch)
             progress(done, to_write, "writing")
         _record_moves(updates, on=now.date())
+        # Interrupted days count from admission (members with none: no write).
+        badge_clock.refresh(
+            row.member.pk
+            for row in updates
+            if row.member.admitted_on != row.existing.admitted_on
+        )
     existing_rows = checked.existing
     return ImportResult(
         total=checked.total,

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -295,6 +295,36 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(organization__path__startswith=organization.path)
 
 
+class AddDays(Func):
+    """``date + days`` in the database."""
+
+    arity = 2
+    output_field = models.DateField()
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="date(%(expressions)s || ' days')",
+            arg_joiner=", ",
+            **extra,
+        )
+
+
+#: The badge clock's expression (``Member.Meta.indexes``); the badge list's
+#: SQL writes it the same way (``awards.selectors``) so that the index is used.
+BADGE_CLOCK = AddDays(F("admitted_on"), F("interrupted_days"))
+
+#: The member's fields kept by ``committees.badge_clock`` and
+#: ``awards.badge_clock``, never by a save of the member.
+BADGE_CLOCK_FIELDS = frozenset({"interrupted_days", "interrupted_until", "badge_held"})
+
+#: ``Member.interrupted_until`` of a member whose interruption is still open.
+OPEN_INTERRUPTION = date(9999, 12, 31)
+
+
 class Member(TimeStampedModel):
     """A party member (đảng viên)."""
 
@@ -343,7 +373,21 @@ class Member(TimeStampedModel):
     )
     note = models.TextField(_("note"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["search_key"])
+    # The badge clock: what the badge list needs of the member's party age
+    # and awards, kept by the services that change them
+    # (``services.refresh_interruption_summary``,
+    # ``awards.services.refresh_badges_held``), so that the members reaching
+    # a badge between two occasions are an index range instead of a party
+    # age computed for every member (bench/RESULTS.md).
+    #: days of the closed interruptions after admission
+    interrupted_days = models.IntegerField(editable=False, db_default=0)
+    #: the last day of the latest interruption (``OPEN_INTERRUPTION``: open)
+    interrupted_until = models.DateField(editable=False, null=True)
+    #: the years of the highest membership badge held (0: none)
+    badge_held = models.PositiveSmallIntegerField(editable=False, db_default=0)
+    history = HistoricalRecords(
+        excluded_fields=["search_key", *sorted(BADGE_CLOCK_FIELDS)]
+    )
     objects = MemberQuerySet.as_manager()
 
     class Meta:
@@ -378,6 +422,41 @@ class Member(TimeStampedModel):
                 condition=Q(status_changed_on__isnull=False),
                 name="member_status_changed_idx",
             ),
+            # The badge clock: admission moved forward by the interrupted
+            # days; a member reaches X years of party age about X years after
+            # it. The members reaching a badge between two occasions, read
+            # from the index alone (``awards.selectors.badges_due_page``).
+            models.Index(
+                BADGE_CLOCK,
+                include=[
+                    "id",
+                    "admitted_on",
+                    "seriously_ill",
+                    "interrupted_days",
+                    "interrupted_until",
+                    "badge_held",
+                    "organization",
+                    "search_key",
+                ],
+                condition=Q(status__in=["probationary", "official"]),
+                name="member_badge_clock_idx",
+            ),
+            # The members whose badge the clock does not tell: an
+            # interruption since the previous occasion, died since
+            # (``awards.selectors._clock_page``).
+            models.Index(
+                fields=["interrupted_until"],
+                condition=Q(
+                    interrupted_until__isnull=False,
+                    status__in=["probationary", "official"],
+                ),
+                name="member_interrupted_until_idx",
+            ),
+            models.Index(
+                fields=["status_changed_on"],
+                condition=Q(status="deceased"),
+                name="member_died_on_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -401,6 +480,15 @@ class Member(TimeStampedModel):
 
     def save(self, *args, **kwargs):
         self.search_key = fold(self.full_name)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The badge clock is written by its refresh alone: a member read
+            # before an interruption or an award was recorded must not put
+            # the old values back.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in BADGE_CLOCK_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

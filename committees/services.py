@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from portal.access import ensure_in_scope
 from portal.history import attribute
 
-from . import timeline
+from . import badge_clock, timeline
 from .dates import add_months
 from .models import (
     ACTIVE_MEMBER_STATUSES,
@@ -271,6 +271,8 @@ def update_member(
         setattr(member, field, value)
     ensure_in_scope(acting_user, member.organization)
     member = _save_member(member, acting_user, reason)
+    if "admitted_on" in changes:  # interrupted days count from admission
+        badge_clock.refresh([member.pk])
     if member.organization_id != old_organization_id:
         # Moved today (a restructuring moves members on its effective date).
         timeline.move_members(
@@ -336,6 +338,7 @@ def add_interruption(
         )
     attribute(interruption, acting_user)
     interruption.save()
+    badge_clock.refresh([member.pk])
     return interruption
 
 
@@ -344,6 +347,7 @@ def delete_interruption(*, acting_user: Any, interruption: Interruption) -> None
     ensure_in_scope(acting_user, interruption.member.organization)
     attribute(interruption, acting_user)
     interruption.delete()
+    badge_clock.refresh([interruption.member_id])
 
 
 # ---------------------------------------------------------------- positions

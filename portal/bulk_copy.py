@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import DatabaseDefault
 
 
 def _columns(model: type[models.Model]) -> list[models.Field]:
@@ -73,7 +74,15 @@ def create_with_history(
                 field, "auto_now_add", False
             ):
                 setattr(obj, field.attname, history_date)
-    fields = [model._meta.pk, *_columns(model)]
+    # Fields left to their database default (``db_default``) take it.
+    fields = [
+        model._meta.pk,
+        *(
+            f
+            for f in _columns(model)
+            if not isinstance(getattr(objects[0], f.attname), DatabaseDefault)
+        ),
+    ]
     copy_rows(
         model._meta.db_table,
         [f.column for f in fields],

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from committees import services
+from committees import badge_clock, services
 from committees.dates import add_months
 from committees.models import (
     ACTIVE_MEMBER_STATUSES,
@@ -599,6 +599,7 @@ class _Builder:
             batch_size=BATCH,
             default_change_reason=HISTORY_REASON,
         )
+        badge_clock.refresh(i.member_id for i in self.interruptions)
 
     # ------------------------------------------------------------ positions
 

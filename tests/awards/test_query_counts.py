@@ -75,13 +75,18 @@ def test_the_register_and_the_decision_page(
 
 
 @pytest.mark.usefixtures("badge_kinds")
-def test_the_badge_page(client, city_staff, tree):
-    client.force_login(city_staff)
-    address = reverse("awards:badges") + "?year=2025&occasion=09-02&overdue=on"
-    MemberFactory(organization=tree.city_cell, admitted_on=date(1990, 1, 1))
+@pytest.mark.parametrize("overdue", ["&overdue=on", ""])
+@pytest.mark.parametrize("who", ["city_staff", "admin_user"])
+def test_the_badge_page(client, tree, overdue, who, request):
+    """Both lists, in a scope and for the whole portal: every badge not held
+    (each party age computed) and those reached since the previous occasion
+    (for the whole portal, read from the badge clock)."""
+    client.force_login(request.getfixturevalue(who))
+    address = reverse("awards:badges") + "?year=2025&occasion=09-02" + overdue
+    MemberFactory(organization=tree.city_cell, admitted_on=date(1995, 7, 1))
     small = count(client, address)
     for i in range(10):
         MemberFactory(
-            organization=tree.city_cell_2, admitted_on=date(1950 + 3 * i, 1, 1)
+            organization=tree.city_cell_2, admitted_on=date(1950 + 5 * i, 7, 1 + i)
         )
     assert count(client, address) == small
