@@ -156,7 +156,16 @@ class Organization(MP_Node, TimeStampedModel):
     class Meta:
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
-        indexes = [models.Index(fields=["kind", "status"])]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            # The ended organizations, left out of the tree as of a day
+            # (``restructuring_selectors._DayShape``).
+            models.Index(
+                fields=["status"],
+                condition=~Q(status=OrganizationStatus.ACTIVE),
+                name="organization_ended_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True)
@@ -405,10 +414,12 @@ class Member(TimeStampedModel):
             ),
             models.Index(fields=["organization", "status"]),
             models.Index(fields=["status", "admitted_on"]),
-            # Admissions of a year (the dashboard), read from the index alone.
+            # Admissions of a year (the dashboard), and the members admitted
+            # after a day who are active now (the tree as of that day at the
+            # national root), read from the index alone.
             models.Index(
                 fields=["admitted_on"],
-                include=["organization"],
+                include=["organization", "status"],
                 name="member_admitted_idx",
             ),
             # Admissions and status changes after a day, per organization
@@ -421,6 +432,22 @@ class Member(TimeStampedModel):
                 fields=["organization", "status_changed_on"],
                 condition=Q(status_changed_on__isnull=False),
                 name="member_status_changed_idx",
+            ),
+            # The tree as of a day at the national root
+            # (``restructuring_selectors.COUNTED_ANYWHERE``): the members whose
+            # status changed after the day, and the state of the members
+            # placed elsewhere on it, read from indexes alone instead of
+            # fetching each from the table (migration 0014).
+            models.Index(
+                fields=["status_changed_on"],
+                include=["organization", "status", "admitted_on"],
+                condition=Q(status_changed_on__isnull=False),
+                name="member_status_changed_on_idx",
+            ),
+            models.Index(
+                fields=["id"],
+                include=["organization", "status", "admitted_on", "status_changed_on"],
+                name="member_dated_state_idx",
             ),
             # The badge clock: admission moved forward by the interrupted
             # days; a member reaches X years of party age about X years after
@@ -1237,6 +1264,13 @@ class MemberPlacement(models.Model):
                 include=["member"],
                 condition=Q(valid_to__isnull=False),
                 name="member_placement_closed_idx",
+            ),
+            # The same for the whole portal, by date (the national root).
+            models.Index(
+                fields=["valid_to"],
+                include=["valid_from", "organization", "member"],
+                condition=Q(valid_to__isnull=False),
+                name="member_placement_ended_idx",
             ),
         ]
         constraints = [

@@ -293,7 +293,7 @@ def organization_tree_on(
     """The tree page as of ``day`` (called by ``views.organization_tree``):
     the top organizations and the level below them; deeper levels are
     fetched when opened (``organization_children_on``)."""
-    dated = restructuring_selectors.tree_on(request.user, day)
+    dated = restructuring_selectors.dated_top(request.user, day)
     return render(
         request,
         "committees/organization_tree_on.html",
@@ -306,11 +306,9 @@ def organization_children_on(
 ) -> HttpResponse:
     """The htmx partial: the organizations below one as of ``day``
     (called by ``views.organization_children``)."""
-    node = restructuring_selectors.tree_on(request.user, day).nodes.get(organization.pk)
+    nodes = restructuring_selectors.dated_children(request.user, day, organization)
     return render(
-        request,
-        "committees/_dated_nodes.html",
-        {"nodes": node.children if node is not None else [], "expand": False},
+        request, "committees/_dated_nodes.html", {"nodes": nodes, "expand": False}
     )
 
 
@@ -318,14 +316,15 @@ def organization_detail_on(
     request: HttpRequest, organization: Organization, form: AsOfForm, day: date
 ) -> HttpResponse:
     """An organization as it stood on ``day`` (``views.organization_detail``)."""
-    dated = restructuring_selectors.tree_on(request.user, day, active_only=False)
-    node = dated.nodes.get(organization.pk)
+    node, chain = restructuring_selectors.dated_organization(
+        request.user, day, organization
+    )
     context = {
         "organization": organization,
         "node": node,
         "day": day,
         "as_of_form": form,
-        "chain": dated.chain(organization.pk) if node else [],
+        "chain": chain,
         "committee": list(restructuring_selectors.positions_on(organization, day))
         if node is not None and node.is_active
         else [],

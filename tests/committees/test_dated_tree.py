@@ -15,7 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from committees import restructuring, services, timeline, transfers
 from committees.models import ACTIVE_MEMBER_STATUSES, Member, MemberStatus, Organization
 from committees.restructuring import NewOrganization
-from committees.restructuring_selectors import members_on, tree_on
+from committees.restructuring_selectors import (
+    dated_children,
+    dated_organization,
+    dated_top,
+    members_on,
+    tree_on,
+)
 from portal.models import User
 from tests.committees.pages import bulk_members
 from tests.committees.restructure import DAY, record
@@ -329,6 +335,7 @@ def test_dated_counts_agree_with_a_recount_after_every_kind_of_change(
     ]
     subtrees = [tree.province, tree.city, tree.district, tree.city_cell]
     for day in days:
+        assert members_on(day, "") == recount_members_on(day, ""), day  # the root
         for organization in subtrees:
             expected = recount_members_on(day, organization.path)
             assert members_on(day, organization.path) == expected, (day, organization)
@@ -338,3 +345,207 @@ def test_dated_counts_agree_with_a_recount_after_every_kind_of_change(
     assert members_on(date(2025, 4, 1), tree.district.path) == {
         tree.district_cell.pk: 4
     }
+
+
+# ------------------------------------------------ what the dated pages read
+
+
+def seen(node) -> tuple:
+    """What a page shows of a dated node."""
+    return (
+        node.pk,
+        node.name,
+        node.kind,
+        node.status,
+        node.parent_id,
+        node.member_count,
+        node.depth,
+        node.has_children,
+    )
+
+
+def test_the_dated_pages_agree_with_the_whole_tree_after_every_kind_of_change(
+    tree, admin_user, province_staff, city_staff
+):
+    """The pages read only the nodes they show, from today's paths and the
+    organizations changed since the day (``dated_top``, ``dated_children``,
+    ``dated_organization``); the whole tree assembled from every version of
+    the day (``tree_on``) is the definition they must match, for every
+    organization, user and day, after moves, a merger, a dissolution, a
+    split, a renaming, a change of kind, an organization created later and
+    members admitted, dead and moved."""
+    for cell in (tree.city_cell, tree.city_cell_2, tree.district_cell):
+        for member in MemberFactory.create_batch(2, organization=cell):
+            timeline.place_new_member(member)
+    late = MemberFactory(
+        organization=tree.district_cell,
+        admitted_on=date(2025, 2, 1),
+        official_on=None,
+        status=MemberStatus.PROBATIONARY,
+    )
+    timeline.place_new_member(late)
+    gone = Member.objects.filter(organization=tree.city_cell).first()
+    Member.objects.filter(pk=gone.pk).update(
+        status=MemberStatus.DECEASED, status_changed_on=date(2025, 3, 1)
+    )
+    transfers.move_member(
+        acting_user=province_staff,
+        member=Member.objects.filter(organization=tree.city_cell_2).first(),
+        to=tree.district_cell,
+        effective_on=date(2025, 4, 1),
+        reason="Chuyển nơi cư trú",
+    )
+    lone = org(tree.city, K.GRASSROOTS_CELL, "Chi bộ Trường THPT", "THPT")
+    young = services.create_organization(
+        acting_user=None,
+        parent=tree.city_grassroots,
+        name="Chi bộ mới",
+        code="NEW-1",
+        kind=K.CELL,
+        established_on=date(2025, 5, 1),
+    )
+    timeline.place_new_member(
+        MemberFactory(
+            organization=young,
+            admitted_on=date(2025, 5, 2),
+            official_on=None,
+            status=MemberStatus.PROBATIONARY,
+        )
+    )
+    restructuring.merge_organizations(
+        acting_user=province_staff,
+        sources=[tree.city_cell_2],
+        target=tree.city_cell,
+        **record(),
+    )
+    restructuring.move_organization(
+        acting_user=province_staff,
+        organization=tree.district_grassroots,
+        new_parent=tree.province,
+        new_kind=K.COMMUNE,
+        **record(),
+    )
+    restructuring.rename_organization(
+        acting_user=city_staff,
+        organization=tree.city_grassroots,
+        name="Đảng bộ phường Bắc Giang",
+        **record(),
+    )
+    restructuring.change_organization_kind(
+        acting_user=province_staff,
+        organization=lone,
+        kind=K.GRASSROOTS_COMMITTEE,
+        **record(),
+    )
+    restructuring.split_organization(
+        acting_user=city_staff,
+        organization=tree.city_grassroots,
+        children=[young],
+        new_organization=NewOrganization(
+            "Đảng bộ phường Ngô Quyền", "TP-NQ", K.GRASSROOTS_COMMITTEE, tree.city
+        ),
+        **record(effective_on=date(2025, 8, 1)),
+    )
+    restructuring.dissolve_organization(
+        acting_user=province_staff,
+        organization=tree.district,  # empty since the commune moved
+        **record(effective_on=date(2025, 9, 1)),
+    )
+    other = org(None, K.PROVINCE, "Đảng bộ tỉnh Bắc Ninh", "TU-BN")
+    org(other, K.DISTRICT, "Đảng bộ thành phố Bắc Ninh", "TP-BN")
+    viewers = [
+        admin_user,
+        User.objects.get(pk=province_staff.pk),
+        User.objects.get(pk=city_staff.pk),
+        user("hh", tree.district),
+        user("cell", tree.city_cell),
+    ]
+    days = [
+        date(2009, 1, 1),
+        date(2025, 1, 14),
+        date(2025, 4, 1),
+        BEFORE,
+        DAY,
+        date(2025, 8, 15),
+        date(2025, 9, 1),
+        date(2030, 1, 1),
+    ]
+    organizations = list(Organization.objects.order_by("path"))
+    for viewer in viewers:
+        for day in days:
+            whole = tree_on(viewer, day)
+            top = dated_top(viewer, day)
+            assert [seen(r) for r in top.roots] == [seen(r) for r in whole.roots]
+            assert top.expanded == (len(whole.roots) == 1)
+            for root, expected in zip(top.roots, whole.roots, strict=True):
+                assert [seen(c) for c in root.children] == (
+                    [seen(c) for c in expected.children] if top.expanded else []
+                ), (viewer, day, root.name)
+                assert root.has_children == bool(expected.children)
+            with_ended = tree_on(viewer, day, active_only=False)
+            for organization in organizations:
+                if not Organization.objects.visible_to(viewer).filter(
+                    pk=organization.pk
+                ):
+                    continue
+                node = whole.nodes.get(organization.pk)
+                expected = [seen(c) for c in node.children] if node else []
+                children = dated_children(viewer, day, organization)
+                assert [seen(c) for c in children] == expected, (
+                    viewer,
+                    day,
+                    organization,
+                )
+                node, chain = dated_organization(viewer, day, organization)
+                expected = with_ended.nodes.get(organization.pk)
+                if expected is None:
+                    assert node is None, (viewer, day, organization)
+                    continue
+                assert seen(node) == seen(expected), (viewer, day, organization)
+                assert [seen(c) for c in node.children] == [
+                    seen(c) for c in expected.children
+                ]
+                assert [a.pk for a in chain] == [
+                    a.pk for a in with_ended.chain(organization.pk)
+                ]
+                assert [a.name for a in chain] == [
+                    a.name for a in with_ended.chain(organization.pk)
+                ]
+
+
+@pytest.mark.parametrize("who", ["admin", "staff"])
+def test_the_dated_pages_cost_the_same_queries_at_two_sizes(
+    tree, admin_user, province_staff, who
+):
+    viewer = admin_user if who == "admin" else province_staff
+
+    def cost() -> tuple[int, ...]:
+        counts = []
+        for read in (
+            lambda: dated_top(viewer, DAY),
+            lambda: dated_children(viewer, DAY, tree.city),
+            lambda: dated_organization(viewer, DAY, tree.city),
+        ):
+            with CaptureQueriesContext(connection) as captured:
+                read()
+            counts.append(len(captured))
+        return tuple(counts)
+
+    restructuring.merge_organizations(
+        acting_user=province_staff,
+        sources=[tree.city_cell_2],
+        target=tree.city_cell,
+        **record(),
+    )
+    small = cost()
+    for i in range(30):
+        grassroots = org(tree.city, K.GRASSROOTS_COMMITTEE, f"Đảng bộ xã {i}")
+        cells = [org(grassroots, K.CELL, f"Chi bộ thôn {i}-{j}") for j in range(3)]
+        bulk_members(cells, 30)
+        restructuring.move_organization(
+            acting_user=province_staff,
+            organization=cells[0],
+            new_parent=tree.city_grassroots,
+            **record(effective_on=date(2025, 8, 1)),
+        )
+    assert cost() == small == (3, 3, 3)

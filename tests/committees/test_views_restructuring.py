@@ -242,8 +242,13 @@ def test_the_tree_page_takes_a_date(client, tree, city_staff, province_staff):
     client.force_login(province_staff)
     before = client.get(url("organization_tree") + "?on=2025-06-30")
     assert before.templates[0].name == "committees/organization_tree_on.html"
-    nodes = before.context["dated"].nodes
-    assert nodes[tree.district_grassroots.pk].parent_id == tree.district.pk
+    # The page holds two levels: the commune is below its district then.
+    assert tree.district_grassroots.pk not in before.context["dated"].nodes
+    opened = client.get(
+        url("organization_children", tree.district.pk) + "?on=2025-06-30"
+    )
+    below = {node.pk: node for node in opened.context["nodes"]}
+    assert below[tree.district_grassroots.pk].parent_id == tree.district.pk
     typed = client.get(url("organization_tree") + "?on=01/07/2025")
     assert typed.context["dated"].nodes[tree.district_grassroots.pk].parent_id == (
         tree.province.pk
@@ -302,6 +307,30 @@ def test_the_dated_tree_opens_deeper_levels_as_they_stood(
         url("organization_children", tree.city_grassroots.pk) + "?on=2025-01-14"
     ).content.decode()
     assert "Chi bộ tổ dân phố số 1" in cells and "Chi bộ tổ dân phố số 2" in cells
+
+
+def test_the_national_root_lists_the_provinces_closed(client, tree, admin_user):
+    """Many roots (the provinces) come closed, each with its members of the
+    day and a link that opens it (the lone root of a scope comes open:
+    ``test_the_dated_tree_opens_deeper_levels_as_they_stood``)."""
+    other = org(None, K.PROVINCE, "Đảng bộ tỉnh Bắc Ninh", "TU-BN")
+    MemberFactory(organization=tree.city_cell, admitted_on="2010-01-01")
+    client.force_login(admin_user)
+    response = client.get(url("organization_tree") + "?on=2025-01-14")
+    page = response.content.decode()
+    assert [n.name for n in response.context["dated"].roots] == [
+        "Đảng bộ tỉnh Bắc Giang",
+        "Đảng bộ tỉnh Bắc Ninh",
+    ]
+    assert response.context["dated"].roots[0].member_count == 1
+    assert "Đảng bộ thành phố Bắc Giang" not in page
+    assert f"{url('organization_children', tree.province.pk)}?on=2025-01-14" in page
+    # nothing below the other province: nothing to open
+    assert f"{url('organization_children', other.pk)}?on=" not in page
+    opened = client.get(
+        url("organization_children", tree.province.pk) + "?on=2025-01-14"
+    )
+    assert "Đảng bộ thành phố Bắc Giang" in opened.content.decode()
 
 
 def test_the_dated_pages_404_outside_the_scope(client, tree, outsider):
