@@ -226,6 +226,35 @@ class Flow:
             acting_user=self.province_staff, nomination=nomination
         )
 
+    def badge(self, kind, member, *, occasion_on=date(2025, 2, 3)):
+        """A membership badge conferred on ``member`` for an occasion, put
+        forward by hand (``add_manual_candidate``), signed on 01/02/2025."""
+        period = services.ensure_period(period_type="year", start_year=2025)
+        nomination = services.create_nomination(
+            acting_user=self.city_staff,
+            kind=kind,
+            period=period,
+            proposer=self.tree.city,
+            occasion_on=occasion_on,
+        )
+        services.add_manual_candidate(
+            acting_user=self.city_staff,
+            nomination=nomination,
+            member=member,
+            justification=f"Huy hiệu {kind.badge_years} năm",
+        )
+        services.submit_nomination(acting_user=self.city_staff, nomination=nomination)
+        services.approve_nomination(
+            acting_user=self.province_staff, nomination=nomination
+        )
+        return services.issue_decision(
+            acting_user=self.province_staff,
+            issuer=self.tree.province,
+            nominations=[nomination],
+            signer=self.secretary,
+            signed_on=date(2025, 2, 1),
+        )
+
     def conferred(self, kind, period, *, signed_on=date(2025, 1, 10), **kwargs):
         nomination = self.approved(kind, period, **kwargs)
         return services.issue_decision(

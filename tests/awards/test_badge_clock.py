@@ -125,40 +125,13 @@ def test_the_clock_pages_like_the_statement(tree, admin_user, city_staff, outsid
     assert [c.name for c in theirs.rows] == ["Huyện"]
 
 
-def _confer(flow, tree, province_staff, kind, holder):
-    """A badge conferred on ``holder`` through the services."""
-    period = services.ensure_period(period_type="year", start_year=2025)
-    nomination = services.create_nomination(
-        acting_user=flow.city_staff,
-        kind=kind,
-        period=period,
-        proposer=tree.city,
-        occasion_on=date(2025, 2, 3),
-    )
-    services.add_manual_candidate(
-        acting_user=flow.city_staff,
-        nomination=nomination,
-        member=holder,
-        justification="Huy hiệu 30 năm",
-    )
-    services.submit_nomination(acting_user=flow.city_staff, nomination=nomination)
-    services.approve_nomination(acting_user=province_staff, nomination=nomination)
-    return services.issue_decision(
-        acting_user=province_staff,
-        issuer=tree.province,
-        nominations=[nomination],
-        signer=flow.secretary,
-        signed_on=date(2025, 2, 1),
-    )
-
-
 def test_a_badge_held_is_not_due_again_and_a_revoked_one_is(
     tree, flow, province_staff, badge_kinds
 ):
     occasion, since = date(2025, 9, 2), date(2025, 5, 19)
     holder = member(tree, "Đã có huy hiệu", date(1995, 7, 1))
     other = member(tree, "Chưa có", date(1995, 7, 2))
-    decision = _confer(flow, tree, province_staff, badge_kinds[30], holder)
+    decision = flow.badge(badge_kinds[30], holder)
     holder.refresh_from_db()
     assert holder.badge_held == 30
     page = selectors.badges_due_page(None, occasion=occasion, since=since)
@@ -177,7 +150,7 @@ def test_a_badge_held_is_not_due_again_and_a_revoked_one_is(
 
 
 def test_an_administrator_changing_a_held_kind_changes_the_badge_held(
-    client, admin_user, tree, flow, province_staff, badge_kinds
+    client, admin_user, tree, flow, badge_kinds
 ):
     """The badge years of a kind corrected in the admin: its holders hold
     the corrected badge."""
@@ -185,7 +158,7 @@ def test_an_administrator_changing_a_held_kind_changes_the_badge_held(
     from django.urls import reverse
 
     holder = member(tree, "Đã có huy hiệu", date(1995, 7, 1))
-    _confer(flow, tree, province_staff, badge_kinds[30], holder)
+    flow.badge(badge_kinds[30], holder)
     kind = badge_kinds[30]
     data = {k: v for k, v in model_to_dict(kind).items() if v is not None and v != ""}
     data.update(badge_years=40, is_active="on", through_intermediate_levels="on")

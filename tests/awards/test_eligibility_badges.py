@@ -92,36 +92,11 @@ def test_a_member_gets_the_highest_badge_reached(tree):
 def test_a_badge_already_held_is_not_due_again_but_the_next_one_is(
     tree, flow, badge_kinds
 ):
-    from awards import services
 
     old = member(tree, "Đã có 30", date(1995, 1, 1))
     older = member(tree, "Đã có 30, nay 40", date(1985, 1, 1))
-    period = services.ensure_period(period_type="year", start_year=2025)
     for person in (old, older):
-        nomination = services.create_nomination(
-            acting_user=flow.city_staff,
-            kind=badge_kinds[30],
-            period=period,
-            proposer=tree.city,
-            occasion_on=date(2025, 2, 3),
-        )
-        services.add_manual_candidate(
-            acting_user=flow.city_staff,
-            nomination=nomination,
-            member=person,
-            justification="Huy hiệu 30 năm",
-        )
-        services.submit_nomination(acting_user=flow.city_staff, nomination=nomination)
-        services.approve_nomination(
-            acting_user=flow.province_staff, nomination=nomination
-        )
-        services.issue_decision(
-            acting_user=flow.province_staff,
-            issuer=tree.province,
-            nominations=[nomination],
-            signer=flow.secretary,
-            signed_on=date(2025, 2, 1),
-        )
+        flow.badge(badge_kinds[30], person)
     assert due() == {"Đã có 30, nay 40": 40}
 
 

@@ -288,6 +288,32 @@ def recount_members_on(day: date, prefix: str) -> dict[int, int]:
     return {row["then"]: row["n"] for row in rows if row["then"] in scoped}
 
 
+def admit_bury_and_move(tree, staff, *, per_cell, late_in, dead_in, moved_from):
+    """Members placed in the three cells, one admitted on 01/02/2025, one
+    dead on 01/03/2025, one moved to the district's cell on 01/04/2025."""
+    for cell in (tree.city_cell, tree.city_cell_2, tree.district_cell):
+        for member in MemberFactory.create_batch(per_cell, organization=cell):
+            timeline.place_new_member(member)
+    late = MemberFactory(
+        organization=late_in,
+        admitted_on=date(2025, 2, 1),
+        official_on=None,
+        status=MemberStatus.PROBATIONARY,
+    )
+    timeline.place_new_member(late)
+    gone = Member.objects.filter(organization=dead_in).first()
+    Member.objects.filter(pk=gone.pk).update(
+        status=MemberStatus.DECEASED, status_changed_on=date(2025, 3, 1)
+    )
+    transfers.move_member(
+        acting_user=staff,
+        member=Member.objects.filter(organization=moved_from).first(),
+        to=tree.district_cell,
+        effective_on=date(2025, 4, 1),
+        reason="Chuyển nơi cư trú",
+    )
+
+
 def test_dated_counts_agree_with_a_recount_after_every_kind_of_change(
     tree, province_staff
 ):
@@ -295,27 +321,13 @@ def test_dated_counts_agree_with_a_recount_after_every_kind_of_change(
     after it, deaths and expulsions after it, moves and transfers after it
     (in and out of a subtree), a merger; checked on days before, between
     and after the changes, for the whole tree and for each subtree."""
-    for cell in (tree.city_cell, tree.city_cell_2, tree.district_cell):
-        for member in MemberFactory.create_batch(3, organization=cell):
-            timeline.place_new_member(member)
-    late = MemberFactory(
-        organization=tree.city_cell,
-        admitted_on=date(2025, 2, 1),
-        official_on=None,
-        status=MemberStatus.PROBATIONARY,
-    )
-    timeline.place_new_member(late)
-    gone = Member.objects.filter(organization=tree.city_cell_2).first()
-    Member.objects.filter(pk=gone.pk).update(
-        status=MemberStatus.DECEASED, status_changed_on=date(2025, 3, 1)
-    )
-    moving = Member.objects.filter(organization=tree.city_cell).first()
-    transfers.move_member(
-        acting_user=province_staff,
-        member=moving,
-        to=tree.district_cell,
-        effective_on=date(2025, 4, 1),
-        reason="Chuyển nơi cư trú",
+    admit_bury_and_move(
+        tree,
+        province_staff,
+        per_cell=3,
+        late_in=tree.city_cell,
+        dead_in=tree.city_cell_2,
+        moved_from=tree.city_cell,
     )
     restructuring.merge_organizations(
         acting_user=province_staff,
@@ -374,26 +386,13 @@ def test_the_dated_pages_agree_with_the_whole_tree_after_every_kind_of_change(
     organization, user and day, after moves, a merger, a dissolution, a
     split, a renaming, a change of kind, an organization created later and
     members admitted, dead and moved."""
-    for cell in (tree.city_cell, tree.city_cell_2, tree.district_cell):
-        for member in MemberFactory.create_batch(2, organization=cell):
-            timeline.place_new_member(member)
-    late = MemberFactory(
-        organization=tree.district_cell,
-        admitted_on=date(2025, 2, 1),
-        official_on=None,
-        status=MemberStatus.PROBATIONARY,
-    )
-    timeline.place_new_member(late)
-    gone = Member.objects.filter(organization=tree.city_cell).first()
-    Member.objects.filter(pk=gone.pk).update(
-        status=MemberStatus.DECEASED, status_changed_on=date(2025, 3, 1)
-    )
-    transfers.move_member(
-        acting_user=province_staff,
-        member=Member.objects.filter(organization=tree.city_cell_2).first(),
-        to=tree.district_cell,
-        effective_on=date(2025, 4, 1),
-        reason="Chuyển nơi cư trú",
+    admit_bury_and_move(
+        tree,
+        province_staff,
+        per_cell=2,
+        late_in=tree.district_cell,
+        dead_in=tree.city_cell,
+        moved_from=tree.city_cell_2,
     )
     lone = org(tree.city, K.GRASSROOTS_CELL, "Chi bộ Trường THPT", "THPT")
     young = services.create_organization(
