@@ -384,10 +384,10 @@ class Member(TimeStampedModel):
 
     # The badge clock: what the badge list needs of the member's party age
     # and awards, kept by the services that change them
-    # (``services.refresh_interruption_summary``,
-    # ``awards.services.refresh_badges_held``), so that the members reaching
-    # a badge between two occasions are an index range instead of a party
-    # age computed for every member (bench/RESULTS.md).
+    # (``committees.badge_clock.refresh``, ``awards.badge_clock.refresh``),
+    # so that the members reaching a badge between two occasions are an
+    # index range instead of a party age computed for every member
+    # (bench/RESULTS.md).
     #: days of the closed interruptions after admission
     interrupted_days = models.IntegerField(editable=False, db_default=0)
     #: the last day of the latest interruption (``OPEN_INTERRUPTION``: open)
