@@ -83,7 +83,7 @@ from awards.models import (
     RecipientType,
 )
 from committees import badge_clock as committee_clock
-from committees import tallies
+from committees import dated_tallies, tallies
 from committees.dates import add_months
 from committees.demo import names
 from committees.demo.builder import PROFILES, REGULATIONS
@@ -834,6 +834,9 @@ class Generator:
             started = time.perf_counter()
             tallies.rebuild()
             self.step("tallies and runs", started)
+        started = time.perf_counter()
+        dated_tallies.refresh()
+        self.step("dated tallies", started)
         started = time.perf_counter()
         problems = congress_problems.refresh_all()
         self.summary.rows["congresses_scheduleproblem"] = problems
@@ -2043,9 +2046,15 @@ def _fill_province(number: int) -> tuple[int, float, dict[str, int]]:
     return _FORKED._fill_one(number)
 
 
-#: Tables whose triggers keep the tallies, the runs of excellent years and
-#: the awards' copies (off during a fast load, recounted after it).
-TRIGGERED_TABLES = ("committees_member", "committees_rating", "committees_organization")
+#: Tables whose triggers keep the tallies, the runs of excellent years,
+#: the dated tallies' validity and the awards' copies (off during a fast
+#: load, recounted after it).
+TRIGGERED_TABLES = (
+    "committees_member",
+    "committees_memberplacement",
+    "committees_rating",
+    "committees_organization",
+)
 
 #: Tables written in bulk (their secondary indexes are dropped for the load).
 BULK_MODELS: tuple[type, ...] = (

@@ -165,6 +165,8 @@ class Organization(MP_Node, TimeStampedModel):
                 condition=~Q(status=OrganizationStatus.ACTIVE),
                 name="organization_ended_idx",
             ),
+            # The top levels of the tree (the dated tree's first page).
+            models.Index(fields=["depth", "path"], name="organization_depth_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1272,6 +1274,14 @@ class MemberPlacement(models.Model):
                 condition=Q(valid_to__isnull=False),
                 name="member_placement_ended_idx",
             ),
+            # Closed placements that started between two days (the tree of
+            # a day from the nearest anchor: committees.dated_tallies).
+            models.Index(
+                fields=["valid_from"],
+                include=["member"],
+                condition=Q(valid_to__isnull=False),
+                name="member_placement_began_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -1359,6 +1369,64 @@ class RatingTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.year}"
+
+
+class DatedTallyDay(models.Model):
+    """An anchor day of the dated tallies (the first day of a month) and
+    whether its ``DatedTally`` rows hold: database triggers on ``Member`` and
+    ``MemberPlacement`` (migration 0015) mark every anchor on or after the
+    earliest day a change reaches (a back-dated admission, death or move) as
+    not valid; ``committees.dated_tallies.refresh`` counts it again. A change
+    dated today reaches no anchor before today."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    valid = models.BooleanField(_("valid"), default=False)
+    refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dated tally day")
+        verbose_name_plural = _("dated tally days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} ({'valid' if self.valid else 'stale'})"
+
+
+class DatedTally(models.Model):
+    """The active members of one organization (its own) on an anchor day,
+    as ``restructuring_selectors.members_on`` counts them: the tree of a day
+    at the national root starts from the nearest anchor's rows and corrects
+    them by the members changed between the two days, instead of going back
+    from today over every change since (``committees.dated_tallies``)."""
+
+    day = models.DateField(_("day"))
+    # Only organizations with members on the day have rows, and members are
+    # deleted before their organization (which invalidates the day): no
+    # cascade, no index of its own, nothing to wait on.
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    active = models.IntegerField(_("active members"))
+
+    class Meta:
+        verbose_name = _("dated tally")
+        verbose_name_plural = _("dated tallies")
+        constraints = [
+            # A day's rows read from the index alone (the national root).
+            models.UniqueConstraint(
+                fields=["day", "organization"],
+                include=["active"],
+                name="dated_tally_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} on {self.day}: {self.active}"
 
 
 # ---------------------------------------------------------------- transfers

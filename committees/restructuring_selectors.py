@@ -33,12 +33,14 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.access import scope_path
 
 from . import signals
 from .models import (
+    DatedTallyDay,
     MemberStatus,
     Organization,
     OrganizationKind,
@@ -207,19 +209,86 @@ COUNTED_ANYWHERE = """
         SELECT now, -1 FROM moved
     )"""
 
+#: The same rows from the nearest anchor day instead of from today
+#: (``committees.dated_tallies``): the anchor's own counts, corrected by the
+#: members whose count can differ between the anchor and the day: admitted,
+#: status changed, or a closed placement begun or ended between the two
+#: (``%(lo)s`` excluded, ``%(hi)s`` included). Each of them is taken out as
+#: counted on the anchor and put back as counted on the day. The cost grows
+#: with the changes between the two days (a fortnight at most), not with
+#: those since the day.
+COUNTED_FROM_ANCHOR = """
+    between_days AS MATERIALIZED (
+        SELECT m.id, m.organization_id, m.status, m.admitted_on, m.status_changed_on
+        FROM committees_member m WHERE m.id IN (
+            SELECT id FROM committees_member
+            WHERE admitted_on > %(lo)s AND admitted_on <= %(hi)s
+            UNION
+            SELECT id FROM committees_member
+            WHERE status_changed_on > %(lo)s AND status_changed_on <= %(hi)s
+            UNION
+            SELECT member_id FROM committees_memberplacement
+            WHERE valid_to > %(lo)s AND valid_to <= %(hi)s
+            UNION
+            SELECT member_id FROM committees_memberplacement
+            WHERE valid_from > %(lo)s AND valid_from <= %(hi)s
+                AND valid_to IS NOT NULL
+        )
+    ),
+    counted AS (
+        SELECT organization_id, active AS n FROM committees_datedtally
+        WHERE day = %(anchor)s
+        UNION ALL
+        {anchor}
+        UNION ALL
+        {day}
+    )"""
+
+_COUNTED_ON = """
+        SELECT COALESCE(p.organization_id, c.organization_id), {sign}
+        FROM between_days c
+        LEFT JOIN committees_memberplacement p ON p.member_id = c.id
+            AND p.valid_from <= %({on})s AND p.valid_to > %({on})s
+        WHERE c.admitted_on <= %({on})s AND (
+            c.status IN (%(probationary)s, %(official)s)
+            OR c.status_changed_on > %({on})s
+        )"""
+COUNTED_FROM_ANCHOR = COUNTED_FROM_ANCHOR.format(
+    anchor=_COUNTED_ON.format(sign=-1, on="anchor"),
+    day=_COUNTED_ON.format(sign=1, on="day"),
+)
+
 MEMBERS_ON = """
     WITH {counted}
-    SELECT c.organization_id, SUM(c.n) FROM counted c
+    SELECT c.organization_id AS organization_id, SUM(c.n) AS n FROM counted c
     JOIN committees_organization o ON o.id = c.organization_id
     WHERE o.path LIKE %(prefix)s
     GROUP BY c.organization_id
     HAVING SUM(c.n) <> 0"""
 
 
-def _counted(scope: str | None) -> str:
+def _counted(scope: str | None, *, anchored: bool = False) -> str:
     """The ``counted`` rows of the organizations that ``scope`` selects
-    (SQL on ``committees_organization``; ``None``: all of them)."""
-    return SCOPED_COUNTED.format(scope=scope) if scope else COUNTED_ANYWHERE
+    (SQL on ``committees_organization``; ``None``: all of them, from an
+    anchor day if ``anchored``)."""
+    if scope:
+        return SCOPED_COUNTED.format(scope=scope)
+    return COUNTED_FROM_ANCHOR if anchored else COUNTED_ANYWHERE
+
+
+def nearest_anchor(day: date, today: date) -> date | None:
+    """The valid anchor day nearest to ``day`` (``DatedTally``), when it is
+    nearer than today (today's tallies are the other starting point): one
+    query."""
+    anchors = DatedTallyDay.objects.filter(valid=True).values_list("day", flat=True)
+    best = min(anchors, key=lambda anchor: abs(anchor - day), default=None)
+    if best is None or abs(best - day) >= abs(today - day):
+        return None
+    return best
+
+
+def _anchor_params(day: date, anchor: date) -> dict[str, Any]:
+    return {"anchor": anchor, "lo": min(day, anchor), "hi": max(day, anchor)}
 
 
 _IN_PREFIX = "path LIKE %(prefix)s"
@@ -229,21 +298,35 @@ def _params(day: date, prefix: str) -> dict[str, Any]:
     return {"prefix": f"{prefix}%", "day": day, **_ACTIVE_PARAMS}
 
 
-def members_on(day: date, prefix: str | None) -> dict[int, int]:
+def members_on_sql(day: date) -> tuple[str, dict[str, Any]]:
+    """The statement of ``members_on`` over the whole portal, from today's
+    tallies (``organization_id``, ``n``), and its parameters: what the
+    anchors of ``committees.dated_tallies`` are counted and checked by."""
+    return MEMBERS_ON.format(counted=COUNTED_ANYWHERE), _params(day, "")
+
+
+def members_on(
+    day: date, prefix: str | None, *, anchor: date | None = None
+) -> dict[int, int]:
     """Active members on ``day`` per organization they belonged to then
     (organizations under ``prefix``; none counted are left out): one query.
 
     A member counts when admitted on or before the day and probationary or
     official now, or their status changed after the day; in the organization
     of the closed ``MemberPlacement`` covering the day, else of today.
+
+    Counted from today's tallies, or for the whole portal (``prefix`` "")
+    from a valid ``anchor`` day's (``committees.dated_tallies``).
     """
     if prefix is None:
         return {}
+    params = _params(day, prefix)
+    anchored = anchor is not None and not prefix
+    if anchored:
+        params.update(_anchor_params(day, anchor))
+    counted = _counted(_IN_PREFIX if prefix else None, anchored=anchored)
     with connection.cursor() as cursor:
-        cursor.execute(
-            MEMBERS_ON.format(counted=_counted(_IN_PREFIX if prefix else None)),
-            _params(day, prefix),
-        )
+        cursor.execute(MEMBERS_ON.format(counted=counted), params)
         return {organization_id: int(n) for organization_id, n in cursor.fetchall()}
 
 
@@ -343,7 +426,7 @@ _CHANGED_ORGANIZATIONS = """
     LEFT JOIN committees_organizationversion v ON v.organization_id = o.id
         AND v.valid_from <= %(day)s AND (v.valid_to IS NULL OR v.valid_to > %(day)s)
     LEFT JOIN committees_organization pp ON pp.id = v.parent_id
-    WHERE o.path LIKE %(prefix)s"""
+    {within}"""
 
 _ENDED = """
         UNION
@@ -378,7 +461,11 @@ class _DayShape:
         self.changed_below: dict[str, int] = {}
         #: parent path on the day -> the changed organizations shown under it
         self.attached: dict[str, list[_Changed]] = {}
-        sql = _CHANGED_ORGANIZATIONS.format(ended=_ENDED if active_only else "")
+        sql = _CHANGED_ORGANIZATIONS.format(
+            ended=_ENDED if active_only else "",
+            # the whole portal: each changed organization read by its key
+            within="WHERE o.path LIKE %(prefix)s" if prefix else "",
+        )
         params = {
             "day": day,
             "prefix": f"{prefix}%",
@@ -549,6 +636,11 @@ def _members_by_key(
         by_depth.setdefault(len(key) // step, []).append(key)
     params = _params(day, prefix)
     scope = _IN_PREFIX if prefix else None
+    anchor = None
+    if not prefix and not within:  # the whole portal: from the nearest anchor
+        anchor = nearest_anchor(day, timezone.localdate())
+        if anchor is not None:
+            params.update(_anchor_params(day, anchor))
     if within:  # read per organization of these subtrees, as for a scope
         params.update({f"within{i}": f"{p}%" for i, p in enumerate(sorted(within))})
         scope = "({})".format(
@@ -571,7 +663,7 @@ def _members_by_key(
     # fence: OFFSET 0), not for each of the counted rows.
     fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     sql = f"""
-        WITH {_counted(scope)}
+        WITH {_counted(scope, anchored=anchor is not None)}
         SELECT k.key, SUM(c.n) FROM counted c JOIN (
             SELECT o.id, CASE {" ".join(cases)} END AS key
             FROM committees_organization o WHERE {scope or _IN_PREFIX} {fence}

@@ -259,6 +259,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Transfers not accepted within 30 days of their letter: a digest item
     # to both sides' Organization board (committees/transfer_reminders.py).
+    # The tree of a day at the national root starts from the nearest first
+    # of a month counted ahead (committees/dated_tallies.py): count again
+    # those a change dated back has reached; nothing to do most runs.
+    "refresh-dated-tallies": {
+        "task": "committees.tasks.refresh_dated_tallies",
+        "schedule": timedelta(minutes=env.int("DATED_TALLY_MINUTES", default=15)),
+    },
     "sweep-transfer-reminders": {
         "task": "committees.tasks.sweep_transfer_reminders",
         "schedule": timedelta(days=1),

@@ -11,8 +11,9 @@ from django.db import connection
 from django.db.models import Count, F, FilteredRelation, Q
 from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from committees import restructuring, services, timeline, transfers
+from committees import dated_tallies, restructuring, services, timeline, transfers
 from committees.models import ACTIVE_MEMBER_STATUSES, Member, MemberStatus, Organization
 from committees.restructuring import NewOrganization
 from committees.restructuring_selectors import (
@@ -20,6 +21,7 @@ from committees.restructuring_selectors import (
     dated_organization,
     dated_top,
     members_on,
+    nearest_anchor,
     tree_on,
 )
 from portal.models import User
@@ -519,6 +521,10 @@ def test_the_dated_pages_cost_the_same_queries_at_two_sizes(
     viewer = admin_user if who == "admin" else province_staff
 
     def cost() -> tuple[int, ...]:
+        # The whole portal's top starts from the anchor of 01/06/2025 (one
+        # query finds it), counted again after the members written below.
+        dated_tallies.refresh(days=[date(2025, 6, 1)])
+        assert nearest_anchor(DAY, timezone.localdate()) == date(2025, 6, 1)
         counts = []
         for read in (
             lambda: dated_top(viewer, DAY),
@@ -547,4 +553,4 @@ def test_the_dated_pages_cost_the_same_queries_at_two_sizes(
             new_parent=tree.city_grassroots,
             **record(effective_on=date(2025, 8, 1)),
         )
-    assert cost() == small == (3, 3, 3)
+    assert cost() == small == ((4, 3, 3) if who == "admin" else (3, 3, 3))

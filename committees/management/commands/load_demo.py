@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from committees import dated_tallies
 from committees.demo import (
     build_demo,
     ensure_demo_accounts,
@@ -64,6 +65,11 @@ class Command(BaseCommand):
             )
         accounts = ensure_demo_accounts(reset_passwords=options["reset_passwords"])
         run_demo_extensions(stdout=self.stdout)
+        # The first days of months the tree of a past day starts from (the
+        # beat keeps them; only those a change has reached are counted).
+        counted = dated_tallies.refresh()
+        if counted:
+            self.stdout.write(f"Dated tallies: {len(counted)} first days of months.")
 
         self.stdout.write("")
         self.stdout.write(f"Portal: {settings.PORTAL_BASE_URL}/")
