@@ -75,14 +75,16 @@ def count(day: date) -> int:
 
 
 def refresh(
-    today: date | None = None, *, days: Iterable[date] | None = None
+    today: date | None = None,
+    *,
+    days: Iterable[date] | None = None,
+    recount: bool = False,
 ) -> list[date]:
-    """Count the anchor days that are not valid (or the ``days`` given,
-    valid or not), and drop the anchors older than ``ANCHOR_MONTHS``.
-    Returns the days counted."""
+    """Count the anchor days that are not valid (every one if ``recount``),
+    and drop those older than ``ANCHOR_MONTHS``; or count the ``days``
+    given, valid or not. Returns the days counted, oldest first."""
     if days is not None:
-        wanted = sorted(set(days))
-        todo = wanted
+        todo = sorted(set(days))
     else:
         wanted = anchor_days(today or timezone.localdate())
         with transaction.atomic():
@@ -91,7 +93,7 @@ def refresh(
         valid = set(
             DatedTallyDay.objects.filter(valid=True).values_list("day", flat=True)
         )
-        todo = [day for day in wanted if day not in valid]
+        todo = [day for day in wanted if recount or day not in valid]
     for day in todo:
         count(day)
     return todo

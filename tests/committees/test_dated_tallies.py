@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from committees import dated_tallies, restructuring, services, transfers
@@ -235,6 +238,21 @@ def test_the_refresh_keeps_the_last_months_and_counts_only_what_is_stale(tree, p
     assert later == [date(2026, 12, 1)]
     assert valid_days() == dated_tallies.anchor_days(date(2026, 12, 2))
     assert not DatedTally.objects.filter(day=date(2023, 12, 1)).exists()
+    assert dated_tallies.stale() == {}
+
+
+def test_the_command_counts_what_a_repair_around_the_triggers_needs(tree, people):
+    """Data repaired with the triggers off (as a bulk load does) leave the
+    anchors wrong but valid: ``stale`` finds them, ``--all`` mends them."""
+    today = timezone.localdate()
+    out = StringIO()
+    call_command("refresh_dated_tallies", stdout=out)
+    assert out.getvalue().startswith(f"{dated_tallies.ANCHOR_MONTHS} days counted")
+    DatedTally.objects.filter(day=today.replace(day=1)).update(active=F("active") + 1)
+    assert today.replace(day=1) in dated_tallies.stale()
+    call_command("refresh_dated_tallies", stdout=out)  # valid: left alone
+    assert today.replace(day=1) in dated_tallies.stale()
+    call_command("refresh_dated_tallies", "--all", stdout=out)
     assert dated_tallies.stale() == {}
 
 
