@@ -17,6 +17,8 @@ marked valid. SQLite: row-level triggers (its writers are serialized).
 import django.db.models.deletion
 from django.db import migrations, models
 
+from portal.migration_ops import VendorSQL
+
 ACTIVE = "('probationary', 'official')"
 
 
@@ -134,36 +136,6 @@ SQLITE_BACKWARD = [
 ]
 
 
-class Triggers(migrations.RunSQL):
-    """The triggers of the vendor at hand (PostgreSQL or SQLite)."""
-
-    def __init__(self):
-        super().__init__(sql="", reverse_sql="")
-
-    def _run(self, schema_editor, statements):
-        if isinstance(statements, str):
-            statements = [statements]
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        vendor = schema_editor.connection.vendor
-        if vendor == "postgresql":
-            self._run(schema_editor, POSTGRES_FORWARD)
-        elif vendor == "sqlite":
-            self._run(schema_editor, SQLITE_FORWARD)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        vendor = schema_editor.connection.vendor
-        if vendor == "postgresql":
-            self._run(schema_editor, POSTGRES_BACKWARD)
-        elif vendor == "sqlite":
-            self._run(schema_editor, SQLITE_BACKWARD)
-
-    def describe(self):
-        return "Triggers that mark the dated tallies a change reaches"
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("committees", "0014_dated_tree_indexes"),
@@ -242,5 +214,11 @@ class Migration(migrations.Migration):
                 name="dated_tally_unique",
             ),
         ),
-        Triggers(),
+        VendorSQL(
+            postgresql=POSTGRES_FORWARD,
+            postgresql_reverse=POSTGRES_BACKWARD,
+            sqlite=SQLITE_FORWARD,
+            sqlite_reverse=SQLITE_BACKWARD,
+            description="Triggers that mark the dated tallies a change reaches",
+        ),
     ]

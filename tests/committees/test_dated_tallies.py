@@ -26,7 +26,7 @@ from committees.restructuring_selectors import (
 )
 from tests.committees.restructure import record
 from tests.committees.test_dated_tree import (
-    admit_bury_and_move,
+    changes_of_2025,
     recount_members_on,
     seen,
 )
@@ -61,20 +61,7 @@ def valid_days() -> list[date]:
 @pytest.fixture
 def changed(tree, province_staff):
     """Members admitted, dead and moved in 2025, and a merger on 01/07."""
-    admit_bury_and_move(
-        tree,
-        province_staff,
-        per_cell=3,
-        late_in=tree.city_cell,
-        dead_in=tree.city_cell_2,
-        moved_from=tree.city_cell,
-    )
-    restructuring.merge_organizations(
-        acting_user=province_staff,
-        sources=[tree.city_cell_2],
-        target=tree.city_cell,
-        **record(),
-    )
+    changes_of_2025(tree, province_staff)
     assert dated_tallies.refresh(days=ANCHORS) == ANCHORS
     assert valid_days() == ANCHORS
     return tree

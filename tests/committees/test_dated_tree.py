@@ -316,6 +316,23 @@ def admit_bury_and_move(tree, staff, *, per_cell, late_in, dead_in, moved_from):
     )
 
 
+def changes_of_2025(tree, staff) -> None:
+    """Three members a cell, one admitted on 01/02/2025 and one dead on
+    01/03/2025 in the city's cells, one moved from the city to the district
+    on 01/04/2025; the city's second cell merged into its first on 01/07."""
+    admit_bury_and_move(
+        tree,
+        staff,
+        per_cell=3,
+        late_in=tree.city_cell,
+        dead_in=tree.city_cell_2,
+        moved_from=tree.city_cell,
+    )
+    restructuring.merge_organizations(
+        acting_user=staff, sources=[tree.city_cell_2], target=tree.city_cell, **record()
+    )
+
+
 def test_dated_counts_agree_with_a_recount_after_every_kind_of_change(
     tree, province_staff
 ):
@@ -323,20 +340,7 @@ def test_dated_counts_agree_with_a_recount_after_every_kind_of_change(
     after it, deaths and expulsions after it, moves and transfers after it
     (in and out of a subtree), a merger; checked on days before, between
     and after the changes, for the whole tree and for each subtree."""
-    admit_bury_and_move(
-        tree,
-        province_staff,
-        per_cell=3,
-        late_in=tree.city_cell,
-        dead_in=tree.city_cell_2,
-        moved_from=tree.city_cell,
-    )
-    restructuring.merge_organizations(
-        acting_user=province_staff,
-        sources=[tree.city_cell_2],
-        target=tree.city_cell,
-        **record(),
-    )
+    changes_of_2025(tree, province_staff)
     days = [
         date(2009, 1, 1),
         date(2025, 1, 14),
