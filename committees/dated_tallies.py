@@ -51,16 +51,26 @@ def anchor_days(today: date) -> list[date]:
     return sorted(days)
 
 
-def count(day: date) -> int:
-    """Count one anchor day again, in its own transaction: its row is
-    locked first, so that a change reaching the day either commits before
-    the count reads (and is counted) or waits for the count and marks the
-    day not valid after it (migration 0015). Returns the rows written."""
+def count(day: date, *, start: date | None = None) -> int:
+    """Count one anchor day again, in its own transaction, from today's
+    tallies or from the valid anchor day ``start`` (the members changed
+    between the two days only). Both days' rows are locked first, so that a
+    change reaching either commits before the count reads (the count sees
+    it, or sees ``start`` no longer valid and goes from today's tallies) or
+    waits for the count and marks the days it reaches not valid after it
+    (migration 0015). Returns the rows written."""
     with transaction.atomic():
         DatedTallyDay.objects.get_or_create(day=day)
-        DatedTallyDay.objects.select_for_update().get(day=day)
+        locked = {
+            row.day: row
+            for row in DatedTallyDay.objects.select_for_update()
+            .filter(day__in=[day] if start is None else [day, start])
+            .order_by("day")
+        }
+        if start is not None and not (start in locked and locked[start].valid):
+            start = None
         DatedTally.objects.filter(day=day).delete()
-        sql, params = members_on_sql(day)
+        sql, params = members_on_sql(day, anchor=start)
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO committees_datedtally (day, organization_id, active) "
@@ -82,20 +92,31 @@ def refresh(
 ) -> list[date]:
     """Count the anchor days that are not valid (every one if ``recount``),
     and drop those older than ``ANCHOR_MONTHS``; or count the ``days``
-    given, valid or not. Returns the days counted, oldest first."""
+    given, valid or not. Returns the days counted, oldest first.
+
+    The newest first, each from the nearest day already valid (or today's
+    tallies, when today is nearer): a month of changes each, not every
+    change since the day."""
+    today = today or timezone.localdate()
     if days is not None:
         todo = sorted(set(days))
     else:
-        wanted = anchor_days(today or timezone.localdate())
+        wanted = anchor_days(today)
         with transaction.atomic():
             DatedTally.objects.exclude(day__in=wanted).delete()
             DatedTallyDay.objects.exclude(day__in=wanted).delete()
-        valid = set(
-            DatedTallyDay.objects.filter(valid=True).values_list("day", flat=True)
-        )
-        todo = [day for day in wanted if recount or day not in valid]
-    for day in todo:
-        count(day)
+        todo = wanted
+    valid = set(DatedTallyDay.objects.filter(valid=True).values_list("day", flat=True))
+    if recount or days is not None:
+        valid -= set(todo)
+    else:
+        todo = [day for day in todo if day not in valid]
+    for day in reversed(todo):
+        start = min(valid, key=lambda other: abs(other - day), default=None)
+        if start is not None and abs(start - day) >= abs(today - day):
+            start = None
+        count(day, start=start)
+        valid.add(day)
     return todo
 
 

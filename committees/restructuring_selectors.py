@@ -298,11 +298,18 @@ def _params(day: date, prefix: str) -> dict[str, Any]:
     return {"prefix": f"{prefix}%", "day": day, **_ACTIVE_PARAMS}
 
 
-def members_on_sql(day: date) -> tuple[str, dict[str, Any]]:
-    """The statement of ``members_on`` over the whole portal, from today's
-    tallies (``organization_id``, ``n``), and its parameters: what the
-    anchors of ``committees.dated_tallies`` are counted and checked by."""
-    return MEMBERS_ON.format(counted=COUNTED_ANYWHERE), _params(day, "")
+def members_on_sql(
+    day: date, *, anchor: date | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The statement of ``members_on`` over the whole portal (columns
+    ``organization_id``, ``n``) and its parameters, from today's tallies or
+    from a valid ``anchor`` day's: what the anchors of
+    ``committees.dated_tallies`` are counted and checked by."""
+    params = _params(day, "")
+    if anchor is not None:
+        params.update(_anchor_params(day, anchor))
+    counted = _counted(None, anchored=anchor is not None)
+    return MEMBERS_ON.format(counted=counted), params
 
 
 def members_on(
