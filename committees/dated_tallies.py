@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import DatedTally, DatedTallyDay
-from .restructuring_selectors import members_on_sql
+from .restructuring_selectors import members_on_sql, nearer_than_today
 
 #: How many months back the anchors go (the first day of each).
 ANCHOR_MONTHS = 36
@@ -112,10 +112,7 @@ def refresh(
     else:
         todo = [day for day in todo if day not in valid]
     for day in reversed(todo):
-        start = min(valid, key=lambda other: abs(other - day), default=None)
-        if start is not None and abs(start - day) >= abs(today - day):
-            start = None
-        count(day, start=start)
+        count(day, start=nearer_than_today(valid, day, today))
         valid.add(day)
     return todo
 

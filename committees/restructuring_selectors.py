@@ -26,6 +26,7 @@ organization since admission (the data migration's assumption).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -267,48 +268,48 @@ MEMBERS_ON = """
     HAVING SUM(c.n) <> 0"""
 
 
-def _counted(scope: str | None, *, anchored: bool = False) -> str:
-    """The ``counted`` rows of the organizations that ``scope`` selects
-    (SQL on ``committees_organization``; ``None``: all of them, from an
-    anchor day if ``anchored``)."""
-    if scope:
-        return SCOPED_COUNTED.format(scope=scope)
-    return COUNTED_FROM_ANCHOR if anchored else COUNTED_ANYWHERE
-
-
-def nearest_anchor(day: date, today: date) -> date | None:
-    """The valid anchor day nearest to ``day`` (``DatedTally``), when it is
-    nearer than today (today's tallies are the other starting point): one
-    query."""
-    anchors = DatedTallyDay.objects.filter(valid=True).values_list("day", flat=True)
+def nearer_than_today(anchors: Iterable[date], day: date, today: date) -> date | None:
+    """Of the ``anchors``, the one nearest to ``day``, if it is nearer than
+    today (today's tallies are the other starting point)."""
     best = min(anchors, key=lambda anchor: abs(anchor - day), default=None)
     if best is None or abs(best - day) >= abs(today - day):
         return None
     return best
 
 
-def _anchor_params(day: date, anchor: date) -> dict[str, Any]:
-    return {"anchor": anchor, "lo": min(day, anchor), "hi": max(day, anchor)}
+def nearest_anchor(day: date, today: date) -> date | None:
+    """The valid anchor day (``DatedTally``) to count ``day`` from, if any:
+    one query."""
+    anchors = DatedTallyDay.objects.filter(valid=True).values_list("day", flat=True)
+    return nearer_than_today(anchors, day, today)
 
 
 _IN_PREFIX = "path LIKE %(prefix)s"
 
 
-def _params(day: date, prefix: str) -> dict[str, Any]:
-    return {"prefix": f"{prefix}%", "day": day, **_ACTIVE_PARAMS}
+def _counting(
+    day: date, prefix: str, scope: str | None, anchor: date | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The ``counted`` rows of the organizations that ``scope`` selects (SQL
+    on ``committees_organization``; ``None``: all of them, from the valid
+    ``anchor`` day if one is given) and their parameters."""
+    params = {"prefix": f"{prefix}%", "day": day, **_ACTIVE_PARAMS}
+    if scope:
+        return SCOPED_COUNTED.format(scope=scope), params
+    if anchor is None:
+        return COUNTED_ANYWHERE, params
+    params.update(anchor=anchor, lo=min(day, anchor), hi=max(day, anchor))
+    return COUNTED_FROM_ANCHOR, params
 
 
 def members_on_sql(
-    day: date, *, anchor: date | None = None
+    day: date, *, prefix: str = "", anchor: date | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """The statement of ``members_on`` over the whole portal (columns
-    ``organization_id``, ``n``) and its parameters, from today's tallies or
-    from a valid ``anchor`` day's: what the anchors of
-    ``committees.dated_tallies`` are counted and checked by."""
-    params = _params(day, "")
-    if anchor is not None:
-        params.update(_anchor_params(day, anchor))
-    counted = _counted(None, anchored=anchor is not None)
+    """The statement of ``members_on`` (columns ``organization_id``, ``n``)
+    and its parameters: also what the anchors of ``committees.dated_tallies``
+    are counted and checked by (the whole portal, ``prefix`` "")."""
+    scope = _IN_PREFIX if prefix else None
+    counted, params = _counting(day, prefix, scope, None if prefix else anchor)
     return MEMBERS_ON.format(counted=counted), params
 
 
@@ -327,13 +328,8 @@ def members_on(
     """
     if prefix is None:
         return {}
-    params = _params(day, prefix)
-    anchored = anchor is not None and not prefix
-    if anchored:
-        params.update(_anchor_params(day, anchor))
-    counted = _counted(_IN_PREFIX if prefix else None, anchored=anchored)
     with connection.cursor() as cursor:
-        cursor.execute(MEMBERS_ON.format(counted=counted), params)
+        cursor.execute(*members_on_sql(day, prefix=prefix, anchor=anchor))
         return {organization_id: int(n) for organization_id, n in cursor.fetchall()}
 
 
@@ -641,18 +637,17 @@ def _members_by_key(
     by_depth: dict[int, list[str]] = {}
     for key in keys:
         by_depth.setdefault(len(key) // step, []).append(key)
-    params = _params(day, prefix)
     scope = _IN_PREFIX if prefix else None
     anchor = None
-    if not prefix and not within:  # the whole portal: from the nearest anchor
-        anchor = nearest_anchor(day, timezone.localdate())
-        if anchor is not None:
-            params.update(_anchor_params(day, anchor))
     if within:  # read per organization of these subtrees, as for a scope
-        params.update({f"within{i}": f"{p}%" for i, p in enumerate(sorted(within))})
         scope = "({})".format(
             " OR ".join(f"path LIKE %(within{i})s" for i in range(len(within)))
         )
+    elif not prefix:  # the whole portal: from the nearest anchor day
+        anchor = nearest_anchor(day, timezone.localdate())
+    counted, params = _counting(day, prefix, scope, anchor)
+    if within:
+        params.update({f"within{i}": f"{p}%" for i, p in enumerate(sorted(within))})
     cases = []
     for depth in sorted(by_depth, reverse=True):  # the nearest first
         name = f"keys{depth}"
@@ -670,7 +665,7 @@ def _members_by_key(
     # fence: OFFSET 0), not for each of the counted rows.
     fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     sql = f"""
-        WITH {_counted(scope, anchored=anchor is not None)}
+        WITH {counted}
         SELECT k.key, SUM(c.n) FROM counted c JOIN (
             SELECT o.id, CASE {" ".join(cases)} END AS key
             FROM committees_organization o WHERE {scope or _IN_PREFIX} {fence}

@@ -216,8 +216,9 @@ def test_members_count_only_while_they_were_active(tree, admin_user):
     assert counts == {date(2025, 1, 14): 1, date(2025, 2, 14): 2, date(2025, 10, 1): 1}
 
 
-def test_organizations_created_later_are_not_there_yet(tree, admin_user):
-    young = services.create_organization(
+def new_cell(tree) -> Organization:
+    """A cell established on 01/05/2025 under the city's grassroots."""
+    return services.create_organization(
         acting_user=None,
         parent=tree.city_grassroots,
         name="Chi bộ mới",
@@ -225,6 +226,10 @@ def test_organizations_created_later_are_not_there_yet(tree, admin_user):
         kind=K.CELL,
         established_on=date(2025, 5, 1),
     )
+
+
+def test_organizations_created_later_are_not_there_yet(tree, admin_user):
+    young = new_cell(tree)
     assert young.pk not in tree_on(admin_user, date(2025, 4, 30)).nodes
     assert young.pk in tree_on(admin_user, date(2025, 5, 1)).nodes
 
@@ -401,14 +406,7 @@ def test_the_dated_pages_agree_with_the_whole_tree_after_every_kind_of_change(
         moved_from=tree.city_cell_2,
     )
     lone = org(tree.city, K.GRASSROOTS_CELL, "Chi bộ Trường THPT", "THPT")
-    young = services.create_organization(
-        acting_user=None,
-        parent=tree.city_grassroots,
-        name="Chi bộ mới",
-        code="NEW-1",
-        kind=K.CELL,
-        established_on=date(2025, 5, 1),
-    )
+    young = new_cell(tree)
     timeline.place_new_member(
         MemberFactory(
             organization=young,
